@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d portal/translations
+
+## Serve the portal with demo data on http://127.0.0.1:5000 (SQLite, local files).
+run: $(VENV)/.runtime translations
+	PORTAL_ENV=development $(BIN)/flask db upgrade
+	PORTAL_ENV=development $(BIN)/flask seed demo
+	PORTAL_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL).
+test: $(VENV)/.dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check portal tests migrations bench
+
+## Re-extract translatable text into the catalogue (then translate portal/translations/nl).
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,73 @@
+"""``flask`` commands: demo data, audit verification, staff bootstrap."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Role, User
+from portal.services import ServiceError, audit, invitations
+from portal.services.context import cli_actor
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(staff_group)
+
+
+@click.group()
+def seed() -> None:
+    """Load data."""
+
+
+@seed.command("demo")
+def seed_demo() -> None:
+    """Create demo accounts (development only; idempotent)."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("demo data is for development only")
+    from portal.services.demo import DEMO_PASSWORD, create_demo
+
+    created = create_demo()
+    click.echo("Demo accounts" + (" created" if created else " (already present)") + ":")
+    for user in db.session.scalars(select(User).order_by(User.role, User.email)):
+        org = user.organization.name if user.organization else "Voxio"
+        click.echo(f"  {user.email:<34} {user.role.value:<16} {org}")
+    click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
+    click.echo("  staff accounts set up two-step verification at first sign-in.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 and name the first broken link if it is broken."""
+    report = audit.verify_chain()
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events verified")
+        return
+    click.echo(f"audit chain BROKEN at event #{report.broken_seq}: {report.reason}", err=True)
+    raise SystemExit(1)
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Voxio staff accounts."""
+
+
+@staff_group.command("invite-admin")
+@click.argument("email")
+@click.argument("name")
+def invite_admin(email: str, name: str) -> None:
+    """Invite a staff administrator by e-mail (bootstraps a new installation)."""
+    try:
+        invitation = invitations.invite(None, email, name, Role.STAFF_ADMIN, cli_actor())
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    where = "the outbox" if not current_app.config["MAIL_SERVER"] else "their mailbox"
+    click.echo(f"invitation for {invitation.email} sent; the link is in {where}")

@@ -1,0 +1,123 @@
+"""Configuration from environment variables: the only module that reads ``os.environ``.
+
+Every setting has a safe development default. In production (``PORTAL_ENV=production``) the
+app refuses to start with development secrets; see :func:`check_production`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+DEV_KEY_MARKER = "dev-insecure"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain ``postgres://`` URLs (as PaaS hosts hand them out)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if environ is None else environ
+    mode = env.get("PORTAL_ENV", "development").strip().lower()
+    production = mode == "production"
+    instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
+    )
+    redis_url = env.get("REDIS_URL") or None
+    public_url = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+    return {
+        "PORTAL_ENV": mode,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        # Keyring for data at rest (TOTP secrets, stored files): "id:base64key,id2:...";
+        # the first key encrypts, all keys decrypt, so keys can be rotated.
+        "ENCRYPTION_KEYS": env.get("ENCRYPTION_KEYS") or "",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Links in e-mails are built from this, never from the request's Host header.
+        "PUBLIC_URL": public_url,
+        "PREFERRED_URL_SCHEME": "https" if public_url.startswith("https:") else "http",
+        # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_FIX": _int(env.get("PROXY_FIX"), 0),
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 20 * 1024 * 1024),
+        # Sessions: server-side records, revocable; idle and absolute timeouts.
+        "SESSION_IDLE_MINUTES": _int(env.get("SESSION_IDLE_MINUTES"), 30),
+        "SESSION_MAX_HOURS": _int(env.get("SESSION_MAX_HOURS"), 12),
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "STEP_UP_SECONDS": 300,
+        # Passwords (NIST SP 800-63B rev. 4) and argon2id cost (RFC 9106 second profile).
+        "PASSWORD_MIN_LENGTH": _int(env.get("PASSWORD_MIN_LENGTH"), 15),
+        "PASSWORD_MAX_LENGTH": 256,
+        "ARGON2_TIME_COST": _int(env.get("ARGON2_TIME_COST"), 3),
+        "ARGON2_MEMORY_COST": _int(env.get("ARGON2_MEMORY_COST"), 65536),
+        "ARGON2_PARALLELISM": _int(env.get("ARGON2_PARALLELISM"), 4),
+        # Rate limits: storage shared by all workers (Redis, else the database).
+        "RATELIMIT_STORAGE_URI": redis_url or "portal-db://",
+        "RATELIMIT_STORAGE_OPTIONS": {} if redis_url else {"url": database_url},
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "20 per minute;200 per hour",
+        "LOGIN_BACKOFF_FREE_ATTEMPTS": 5,
+        "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
+        "INVITATION_DAYS": 7,
+        "RESET_TOKEN_SECONDS": 3600,
+        # Mail: a local outbox (readable by staff) unless MAIL_SERVER is set.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_TIMEOUT": _int(env.get("MAIL_TIMEOUT"), 15),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER")
+        or "Voxio DPA-portaal <dpa-portaal@voxio.nl>",
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "AUDIT_PAGE_SIZE": 50,
+    }
+
+
+def check_production(config: Mapping) -> None:
+    """Refuse to run in production with development secrets or missing keys."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if DEV_KEY_MARKER in secret or len(secret) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not config.get("ENCRYPTION_KEYS"):
+        problems.append("ENCRYPTION_KEYS must be set (see README: key rotation)")
+    if not config.get("PUBLIC_URL", "").startswith("https://"):
+        problems.append("PUBLIC_URL must be an https:// address")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))

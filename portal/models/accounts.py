@@ -1,0 +1,210 @@
+"""Organizations (customers), users, their sessions and invitations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.scoping import OrgOwned
+from portal.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    CUSTOMER_OWNER = "customer_owner"
+    CUSTOMER_MEMBER = "customer_member"
+    STAFF = "staff"
+    STAFF_ADMIN = "staff_admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.STAFF, Role.STAFF_ADMIN)
+
+
+CUSTOMER_ROLES = (Role.CUSTOMER_OWNER, Role.CUSTOMER_MEMBER)
+STAFF_ROLES = (Role.STAFF, Role.STAFF_ADMIN)
+
+role_type = Enum(
+    Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+    validate_strings=True,
+)
+
+
+class Organization(db.Model):
+    """A customer of Voxio: the other party to the agreement."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kvk_number: Mapped[str] = mapped_column(String(8))
+    customer_number: Mapped[str] = mapped_column(String(20), unique=True)
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2), default="NL")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.name")
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.customer_number}>"
+
+
+class User(db.Model, OrgOwned):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (lower case), so uniqueness is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(role_type)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted at rest
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # refuses code replay
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(String(5))
+
+    organization: Mapped[Organization | None] = relationship(back_populates="users")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol; the session row, not this object, decides authentication.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def is_customer(self) -> bool:
+        return not self.role.is_staff
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.CUSTOMER_OWNER
+
+    @property
+    def is_staff_admin(self) -> bool:
+        return self.role == Role.STAFF_ADMIN
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """A server-side login session; the cookie holds only its random token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last time the user proved who they are (password, plus TOTP when enrolled).
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_totp: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces a TOTP code when the authenticator is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class Invitation(db.Model, OrgOwned):
+    """An invitation to create an account, sent by staff or by a customer's owner."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(role_type)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organization: Mapped[Organization | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def status(self, now: datetime) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "open"
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per e-mail address (hashed), for per-account backoff.
+
+    Kept for addresses with and without an account alike, so the backoff itself does not
+    reveal which addresses are registered.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitCounter(db.Model):
+    """Fixed-window counters for Flask-Limiter when Redis is not configured."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column()
+
+
+__all__ = [
+    "CUSTOMER_ROLES", "STAFF_ROLES", "Invitation", "LoginThrottle", "Organization",
+    "RateLimitCounter", "RecoveryCode", "Role", "User", "UserSession",
+]

@@ -1,0 +1,54 @@
+"""Demo data for development: Voxio staff and two customers with users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Organization, Role, User
+from portal.services import audit, passwords
+from portal.services.context import cli_actor
+
+DEMO_PASSWORD = "zeilboot koffiemolen lantaarn"  # noqa: S105 (printed demo login)
+
+STAFF = [
+    ("admin@voxio.nl", "Sanne de Vries", Role.STAFF_ADMIN),
+    ("support@voxio.nl", "Daan Bakker", Role.STAFF),
+]
+CUSTOMERS = [
+    (dict(name="Bakkerij Jansen B.V.", kvk_number="12345678", customer_number="VX-10001",
+          address="Dorpsstraat 12", postal_code="1234 AB", city="Utrecht"),
+     [("eigenaar@bakkerij-jansen.nl", "Petra Jansen", Role.CUSTOMER_OWNER),
+      ("medewerker@bakkerij-jansen.nl", "Ahmed El Amrani", Role.CUSTOMER_MEMBER)]),
+    (dict(name="Tandartspraktijk Smile", kvk_number="87654321", customer_number="VX-10002",
+          address="Kerkplein 3", postal_code="5611 AA", city="Eindhoven"),
+     [("eigenaar@tandarts-smile.nl", "Lotte Visser", Role.CUSTOMER_OWNER),
+      ("assistent@tandarts-smile.nl", "Joris Mulder", Role.CUSTOMER_MEMBER)]),
+]
+
+
+def create_demo() -> bool:
+    """Create the demo accounts unless they exist; returns whether anything was created."""
+    if db.session.scalar(select(User).where(User.email == STAFF[0][0])) is not None:
+        return False
+    actor = cli_actor("seed")
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    for email, name, role in STAFF:
+        user = User(email=email, name=name, role=role, password_hash=password_hash)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.created", actor=actor, obj=user, details={"role": role.value})
+    for org_data, people in CUSTOMERS:
+        org = Organization(**org_data)
+        db.session.add(org)
+        db.session.flush()
+        audit.record("organization.created", actor=actor, organization=org, obj=org)
+        for email, name, role in people:
+            user = User(email=email, name=name, role=role, organization=org,
+                        password_hash=password_hash)
+            db.session.add(user)
+            db.session.flush()
+            audit.record("user.created", actor=actor, organization=org, obj=user,
+                         details={"role": role.value})
+    db.session.commit()
+    return True

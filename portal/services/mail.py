@@ -1,0 +1,118 @@
+"""The one way the portal sends e-mail.
+
+``send`` renders a text and an HTML body from ``templates/email/<name>.txt|html`` in the
+recipient's language. Delivery follows the caller's transaction: with the development outbox
+the message is a row committed (or rolled back) with the action; with SMTP it is handed to the
+server only after the transaction commits, so a failed action never sends mail.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+_PENDING = "portal_pending_mail"
+
+
+@dataclass(frozen=True)
+class Mail:
+    sender: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute link on PUBLIC_URL (never on the request's Host header, which can be forged)."""
+    parts = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def render(template: str, recipient: str, subject, locale: str | None, **context) -> Mail:
+    """Render a message in ``locale`` (the portal default when None)."""
+    cfg = current_app.config
+    with force_locale(locale or cfg["BABEL_DEFAULT_LOCALE"]):
+        context.setdefault("public_url", cfg["PUBLIC_URL"])
+        context.setdefault("link", link)
+        return Mail(
+            sender=cfg["MAIL_DEFAULT_SENDER"],
+            recipient=recipient,
+            subject=str(subject),
+            text=render_template(f"email/{template}.txt", **context),
+            html=render_template(f"email/{template}.html", subject=str(subject), **context),
+        )
+
+
+def send(template: str, recipient: str, subject, *, locale: str | None = None, **context) -> Mail:
+    """Queue a message with the current transaction."""
+    mail = render(template, recipient, subject, locale, **context)
+    if current_app.config["MAIL_SERVER"]:
+        db.session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), mail))
+    else:
+        db.session.add(OutboxMessage(
+            sender=mail.sender, recipient=mail.recipient, subject=mail.subject,
+            text_body=mail.text, html_body=mail.html,
+        ))
+    return mail
+
+
+def to_message(mail: Mail, config) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail.sender
+    msg["To"] = mail.recipient
+    msg["Subject"] = mail.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=config["PUBLIC_URL"].split("//", 1)[-1].split(":")[0])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(mail.text)
+    msg.add_alternative(mail.html, subtype="html")
+    return msg
+
+
+def deliver_smtp(mail: Mail, config) -> None:
+    """Hand one message to the configured SMTP server (STARTTLS or TLS when configured)."""
+    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    context = ssl.create_default_context()
+    if config["MAIL_USE_SSL"]:
+        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        client = smtplib.SMTP(host, port, timeout=timeout)
+    with client:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            client.starttls(context=context)
+        if config["MAIL_USERNAME"]:
+            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        client.send_message(to_message(mail, config))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for app, mail in pending or ():
+        try:
+            deliver_smtp(mail, app.config)
+        except (OSError, smtplib.SMTPException):
+            log.exception("mail to %s could not be delivered", mail.recipient)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,80 @@
+"""Customer organizations, created by Voxio staff together with the invitation of their owner."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+
+from portal.extensions import db
+from portal.models import Organization, Role, User
+from portal.services import ServiceError, audit, invitations
+from portal.services.context import Actor
+
+
+@dataclass(frozen=True)
+class OrganizationData:
+    name: str
+    kvk_number: str
+    customer_number: str
+    address: str
+    postal_code: str
+    city: str
+    country: str = "NL"
+
+
+def _check(data: OrganizationData, current: Organization | None = None) -> None:
+    clash = db.session.scalar(select(Organization.id).where(
+        Organization.customer_number == data.customer_number
+    ))
+    if clash is not None and (current is None or clash != current.id):
+        raise ServiceError(_("Another customer already has this customer number."),
+                           field="customer_number")
+
+
+def create(data: OrganizationData, owner_email: str, owner_name: str,
+           actor: Actor) -> Organization:
+    """Register a customer and invite its first owner, in one transaction."""
+    _check(data)
+    org = Organization(**asdict(data))
+    db.session.add(org)
+    db.session.flush()
+    audit.record("organization.created", actor=actor, organization=org, obj=org,
+                 details=asdict(data))
+    invitations.invite(org, owner_email, owner_name, Role.CUSTOMER_OWNER, actor, commit=False)
+    db.session.commit()
+    return org
+
+
+def update(org: Organization, data: OrganizationData, actor: Actor) -> None:
+    _check(data, org)
+    changes = {k: v for k, v in asdict(data).items() if getattr(org, k) != v}
+    if not changes:
+        return
+    for key, value in changes.items():
+        setattr(org, key, value)
+    audit.record("organization.updated", actor=actor, organization=org, obj=org, details=changes)
+    db.session.commit()
+
+
+def search(term: str = "") -> Select:
+    """Customers by name, customer number or KvK number, with their user counts."""
+    users = (
+        select(User.organization_id, func.count(User.id).label("user_count"))
+        .group_by(User.organization_id).subquery()
+    )
+    stmt = (
+        select(Organization, func.coalesce(users.c.user_count, 0))
+        .outerjoin(users, users.c.organization_id == Organization.id)
+        .order_by(Organization.name, Organization.id)
+    )
+    term = term.strip()
+    if term:
+        term = term.lower()
+        stmt = stmt.where(or_(
+            func.lower(Organization.name).contains(term, autoescape=True),
+            func.lower(Organization.customer_number).contains(term, autoescape=True),
+            Organization.kvk_number.contains(term, autoescape=True),
+        ))
+    return stmt

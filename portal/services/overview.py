@@ -1,0 +1,32 @@
+"""What the start page shows each side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Invitation, Organization, User, utcnow
+
+
+def customer_overview(org: Organization) -> dict:
+    users = db.session.scalar(select(func.count()).select_from(User).where(
+        User.organization_id == org.id, User.active.is_(True)))
+    open_invitations = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+    return {"organization": org, "users": users, "open_invitations": open_invitations}
+
+
+def staff_overview() -> dict:
+    since = utcnow() - timedelta(days=7)
+    return {
+        "customers": db.session.scalar(select(func.count()).select_from(Organization)),
+        "users": db.session.scalar(select(func.count()).select_from(User).where(
+            User.active.is_(True))),
+        "events_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.created_at >= since)),
+        "failed_logins_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.created_at >= since, AuditEvent.action == "auth.login_failed")),
+    }

@@ -1,0 +1,233 @@
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.forms import ActionForm, AuditFilterForm, apply_error
+from portal.models import Invitation, Organization, OutboxMessage, Role, User
+from portal.services import ServiceError, audit, invitations, organizations, users
+from portal.services.organizations import OrganizationData
+from portal.staff import bp
+from portal.staff.forms import (
+    InviteCustomerUserForm,
+    InviteStaffForm,
+    NewOrganizationForm,
+    OrganizationForm,
+    RoleChangeForm,
+)
+from portal.web import current_actor, paginate, staff_admin_required, staff_required
+
+
+@bp.before_request
+@staff_required
+def _staff_only():
+    return None
+
+
+def _org_data(form: OrganizationForm) -> OrganizationData:
+    return OrganizationData(**{name: getattr(form, name).data.strip()
+                               for name in OrganizationData.__dataclass_fields__})
+
+
+@bp.get("/customers")
+def customers():
+    term = request.args.get("q", "")[:100]
+    page = paginate(organizations.search(term), per_page=25)
+    return render_template("staff/customers.html", page=page, q=term)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+def new_customer():
+    form = NewOrganizationForm()
+    if form.validate_on_submit():
+        try:
+            org = organizations.create(_org_data(form), form.owner_email.data,
+                                       form.owner_name.data, current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            flash(_("%(name)s has been added; %(email)s has been invited as owner.",
+                    name=org.name, email=form.owner_email.data), "success")
+            return redirect(url_for("staff.customer", org_id=org.id))
+    return render_template("staff/customer_form.html", form=form, org=None)
+
+
+@bp.get("/customers/<int:org_id>")
+def customer(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    events = db.session.scalars(
+        audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
+    return render_template(
+        "staff/customer.html", org=org, members=users.members(org),
+        invitations=invitations.list_for(org), events=list(events),
+        invite_form=InviteCustomerUserForm(), action_form=ActionForm(),
+        role_form=RoleChangeForm(),
+    )
+
+
+@bp.route("/customers/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_customer(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = OrganizationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            organizations.update(org, _org_data(form), current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            flash(_("The customer's details have been saved."), "success")
+            return redirect(url_for("staff.customer", org_id=org.id))
+    return render_template("staff/customer_form.html", form=form, org=org)
+
+
+@bp.post("/customers/<int:org_id>/invite")
+def invite_customer_user(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = InviteCustomerUserForm()
+    if form.validate_on_submit():
+        try:
+            invitations.invite(org, form.email.data, form.name.data, Role(form.role.data),
+                               current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("staff.customer", org_id=org.id))
+    events = db.session.scalars(
+        audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
+    return render_template(
+        "staff/customer.html", org=org, members=users.members(org),
+        invitations=invitations.list_for(org), events=list(events), invite_form=form,
+        action_form=ActionForm(), role_form=RoleChangeForm(),
+    ), 422
+
+
+@bp.route("/staff-users", methods=["GET", "POST"])
+@staff_admin_required
+def staff_users():
+    form = InviteStaffForm()
+    if form.validate_on_submit():
+        try:
+            invitations.invite(None, form.email.data, form.name.data, Role(form.role.data),
+                               current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("staff.staff_users"))
+    return render_template("staff/staff_users.html", members=users.staff_users(),
+                           invitations=invitations.list_for(None), form=form,
+                           action_form=ActionForm(), role_form=RoleChangeForm())
+
+
+def _back_to(user: User | Invitation):
+    if user.organization_id:
+        return redirect(url_for("staff.customer", org_id=user.organization_id))
+    return redirect(url_for("staff.staff_users"))
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    target = db.get_or_404(User, user_id)
+    form = RoleChangeForm()
+    if form.validate_on_submit():
+        try:
+            users.change_role(target, Role(form.role.data), current_actor())
+            flash(_("The role of %(name)s has been changed.", name=target.name), "success")
+        except ServiceError as error:
+            flash(error.message, "error")
+    return _back_to(target)
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    target = db.get_or_404(User, user_id)
+    activate = request.form.get("active") == "1"
+    if ActionForm().validate_on_submit():
+        try:
+            users.set_active(target, activate, current_actor())
+            flash(_("%(name)s has been given access again.", name=target.name) if activate
+                  else _("%(name)s no longer has access.", name=target.name), "success")
+        except ServiceError as error:
+            flash(error.message, "error")
+    return _back_to(target)
+
+
+@bp.post("/invitations/<int:invitation_id>/<action>")
+def invitation_action(invitation_id: int, action: str):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    handlers = {"resend": invitations.resend, "revoke": invitations.revoke}
+    if action not in handlers:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            handlers[action](invitation, current_actor())
+            flash(_("The invitation has been sent again.") if action == "resend"
+                  else _("The invitation has been withdrawn."), "success")
+        except ServiceError as error:
+            flash(error.message, "error")
+    return _back_to(invitation)
+
+
+def _audit_org_id() -> int | None:
+    return request.args.get("organization", type=int)
+
+
+@bp.get("/audit")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    org_id = _audit_org_id()
+    page = paginate(audit.events_query(form.filters(org_id)))
+    org = db.session.get(Organization, org_id) if org_id else None
+    return render_template("staff/audit.html", form=form, page=page, org=org,
+                           verify_form=ActionForm())
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    filters = AuditFilterForm(request.args).filters(_audit_org_id())
+    rows = audit.export_csv(filters, current_actor())
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+@bp.post("/audit/verify")
+def verify_audit():
+    if ActionForm().validate_on_submit():
+        report = audit.verify_chain()
+        if report.ok:
+            flash(_("The audit chain is intact: %(n)d events verified.", n=report.checked),
+                  "success")
+        else:
+            flash(_("The audit chain is broken at event #%(seq)s: %(reason)s",
+                    seq=report.broken_seq, reason=report.reason), "error")
+    return redirect(url_for("staff.audit_log"))
+
+
+def _outbox_only():
+    # With SMTP configured the outbox is not in use; never show stale links.
+    if current_app.config["MAIL_SERVER"]:
+        abort(404)
+
+
+@bp.get("/outbox")
+def outbox():
+    _outbox_only()
+    page = paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()), per_page=25)
+    return render_template("staff/outbox.html", page=page)
+
+
+@bp.get("/outbox/<int:message_id>")
+def outbox_message(message_id: int):
+    _outbox_only()
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("staff/outbox_message.html", message=message)

@@ -1,0 +1,65 @@
+"""Small factories for test data: each adds and flushes; ``persist`` commits."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pyotp
+
+from portal.extensions import db
+from portal.models import Organization, Role, User
+from portal.services import passwords
+from portal.services.encryption import app_keyring
+
+PASSWORD = "paarse olifant danst op het dak"
+_counter = itertools.count(1)
+
+
+def make_org(name: str | None = None, **kw) -> Organization:
+    n = next(_counter)
+    org = Organization(
+        name=name or f"Klant {n} B.V.", kvk_number=kw.pop("kvk_number", f"{10000000 + n}"),
+        customer_number=kw.pop("customer_number", f"VX-{20000 + n}"),
+        address=kw.pop("address", "Stationsplein 1"), postal_code=kw.pop("postal_code", "1012 AB"),
+        city=kw.pop("city", "Amsterdam"), **kw,
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def make_user(org: Organization | None = None, role: Role = Role.CUSTOMER_OWNER, *,
+              email: str | None = None, name: str | None = None, totp: bool = False,
+              password: str = PASSWORD, **kw) -> User:
+    n = next(_counter)
+    user = User(
+        email=email or f"user{n}@example.com", name=name or f"Gebruiker {n}", role=role,
+        organization=org, password_hash=passwords.hash_password(password), **kw,
+    )
+    db.session.add(user)
+    db.session.flush()
+    user.totp_plain = None
+    if totp:
+        secret = pyotp.random_base32()
+        user.totp_secret = app_keyring().encrypt(secret.encode(), f"totp:{user.id}".encode())
+        user.totp_plain = secret
+        db.session.flush()
+    return user
+
+
+def make_staff(role: Role = Role.STAFF, **kw) -> User:
+    return make_user(None, role, totp=kw.pop("totp", True), **kw)
+
+
+def persist(*objects):
+    """Commit, then load every attribute so the objects stay readable after the context."""
+    db.session.commit()
+    for obj in objects:
+        db.session.refresh(obj)
+    return objects[0] if len(objects) == 1 else objects
+
+
+def totp_now(user, offset: int = 0) -> str:
+    """The user's current TOTP code, or the one ``offset`` steps (of 30 s) away."""
+    return pyotp.TOTP(user.totp_plain).at(time.time() + offset * 30)

@@ -1,0 +1,424 @@
+"""Signing in and out, backoff, reset, invitations, two-step verification, sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Invitation, Role, User, UserSession
+from tests.conftest import CSRF_RE, csrf_token
+from tests.factories import PASSWORD, make_org, make_staff, make_user, persist, totp_now
+
+
+def _owner(app, **kw):
+    with app.app_context():
+        org = make_org()
+        return persist(make_user(org, Role.CUSTOMER_OWNER, **kw))
+
+
+def _events(app, action):
+    with app.app_context():
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+# --- login ---------------------------------------------------------------------------------
+
+def test_owner_signs_in_and_sees_dashboard(app, client, auth):
+    user = _owner(app)
+    response = auth.login(user.email)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert user.name in page
+    assert len(_events(app, "auth.login")) == 1
+
+
+def test_email_is_case_insensitive(app, auth):
+    user = _owner(app)
+    assert auth.login(user.email.upper()).status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(app, client, auth):
+    user = _owner(app)
+    wrong = auth.login(user.email, "this is not the right password")
+    unknown = auth.login("nobody@example.com", "this is not the right password")
+    assert wrong.status_code == unknown.status_code == 200
+    strip = lambda html: html.replace(user.email, "X").replace("nobody@example.com", "X")  # noqa: E731
+    assert strip(wrong.get_data(as_text=True)).split("<main")[1].split("csrf_token")[0] == \
+        strip(unknown.get_data(as_text=True)).split("<main")[1].split("csrf_token")[0]
+    assert "E-mailadres of wachtwoord is onjuist" in wrong.get_data(as_text=True) or \
+        "E-mail address or password is incorrect" in wrong.get_data(as_text=True)
+    assert len(_events(app, "auth.login_failed")) == 2
+
+
+def test_failed_login_keeps_the_typed_email(app, auth):
+    user = _owner(app)
+    page = auth.login(user.email, "wrong wrong wrong wrong").get_data(as_text=True)
+    assert f'value="{user.email}"' in page
+
+
+def test_backoff_locks_after_repeated_failures_even_with_the_right_password(app, auth):
+    user = _owner(app)
+    for _ in range(app.config["LOGIN_BACKOFF_FREE_ATTEMPTS"] + 1):
+        auth.login(user.email, "wrong password attempt")
+    response = auth.login(user.email)  # correct password, but locked
+    assert response.status_code == 200
+    assert "minu" in response.get_data(as_text=True)  # "Try again in N minute(s)"
+    with freeze_time(timedelta(minutes=20)):
+        assert auth.login(user.email).status_code == 302
+
+
+def test_backoff_applies_to_unknown_addresses_too(app, auth):
+    for _ in range(app.config["LOGIN_BACKOFF_FREE_ATTEMPTS"] + 1):
+        auth.login("ghost@example.com", "wrong password attempt")
+    page = auth.login("ghost@example.com", "wrong password attempt").get_data(as_text=True)
+    assert "minu" in page
+
+
+def test_login_rate_limit_is_shared_and_answers_429(database_url, tmp_path, smtp_server):
+    from tests.conftest import AuthActions, make_app
+
+    app = make_app(database_url, tmp_path, LOGIN_RATE_LIMIT="3 per minute",
+                   MAIL_SERVER=smtp_server.hostname, MAIL_PORT=smtp_server.port)
+    # Two clients stand for two worker processes: the counter lives in the database.
+    first, second = AuthActions(app.test_client(), app), AuthActions(app.test_client(), app)
+    codes = [first.login("a@example.com", "x" * 16).status_code,
+             second.login("b@example.com", "x" * 16).status_code,
+             first.login("c@example.com", "x" * 16).status_code,
+             second.login("d@example.com", "x" * 16).status_code]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_inactive_user_cannot_sign_in(app, auth):
+    user = _owner(app)
+    with app.app_context():
+        db.session.get(User, user.id).active = False
+        db.session.commit()
+    assert auth.login(user.email).status_code == 200
+
+
+def test_next_parameter_only_redirects_to_local_paths(app, client):
+    user = _owner(app)
+    for target, expected in [
+        ("/account/", "/account/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ]:
+        client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
+        token = csrf_token(client)
+        response = client.post(f"/login?next={target}", data={
+            "csrf_token": token, "email": user.email, "password": PASSWORD})
+        assert response.headers["Location"] == expected, target
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+def test_cookie_copied_before_logout_is_refused_after_it(app, client, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_session_cookie_changes_at_login(app, client, auth):
+    user = _owner(app)
+    client.get("/login")
+    before = client.get_cookie("session").value
+    auth.login(user.email)
+    assert client.get_cookie("session").value != before
+    with app.app_context():
+        assert db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+
+
+def test_idle_timeout_ends_the_session(app, client, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    with freeze_time(timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)):
+        assert client.get("/").status_code == 302
+
+
+def test_absolute_timeout_ends_an_active_session(app, client, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    hours = app.config["SESSION_MAX_HOURS"]
+    for minutes in range(20, hours * 60 + 20, 20):  # active every 20 minutes
+        with freeze_time(timedelta(minutes=minutes)):
+            response = client.get("/")
+    assert response.status_code == 302
+
+
+def test_password_change_ends_other_sessions_but_not_this_one(app, auth, mailbox):
+    user = _owner(app)
+    other = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(other, app).login(user.email)
+    auth.login(user.email)
+    new = "een nieuw en lang wachtwoord voor mij"
+    response = auth.post("/account/password", {"current_password": PASSWORD, "password": new},
+                         token_from="/account/password")
+    assert response.status_code == 302
+    assert auth.client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+    assert "wachtwoord" in mailbox.last(user.email)["Subject"].lower() or \
+        "password" in mailbox.last(user.email)["Subject"].lower()
+
+
+def test_deactivation_ends_all_sessions_at_once(app, auth):
+    user = _owner(app)
+    with app.app_context():
+        colleague = persist(make_user(db.session.get(User, user.id).organization,
+                                      Role.CUSTOMER_MEMBER))
+    from tests.conftest import AuthActions
+
+    colleague_client = app.test_client()
+    AuthActions(colleague_client, app).login(colleague.email)
+    assert colleague_client.get("/").status_code == 200
+    auth.login(user.email)
+    auth.post(f"/organization/members/{colleague.id}/active", {"active": "0"})
+    assert colleague_client.get("/").status_code == 302
+
+
+def test_role_change_applies_on_the_next_request(app, auth):
+    user = _owner(app)
+    with app.app_context():
+        colleague = persist(make_user(db.session.get(User, user.id).organization,
+                                      Role.CUSTOMER_OWNER))
+    from tests.conftest import AuthActions
+
+    colleague_client = app.test_client()
+    AuthActions(colleague_client, app).login(colleague.email)
+    assert colleague_client.get("/organization/invite").status_code == 200
+    auth.login(user.email)
+    auth.post(f"/organization/members/{colleague.id}/role", {"role": "customer_member"})
+    assert colleague_client.get("/organization/invite").status_code == 403
+
+
+def test_user_can_sign_out_other_sessions(app, auth):
+    user = _owner(app)
+    from tests.conftest import AuthActions
+
+    other = app.test_client()
+    AuthActions(other, app).login(user.email)
+    auth.login(user.email)
+    page = auth.client.get("/account/sessions").get_data(as_text=True)
+    assert page.count("<tr>") >= 3  # header + two sessions
+    auth.post("/account/sessions", token_from="/account/sessions")
+    assert other.get("/").status_code == 302
+    assert auth.client.get("/").status_code == 200
+
+
+# --- password reset ------------------------------------------------------------------------
+
+def test_password_reset_link_works_once(app, client, auth, mailbox):
+    user = _owner(app)
+    response = client.post("/password/forgot", data={
+        "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
+    assert response.status_code == 302
+    link = mailbox.link(user.email, "/password/reset/")
+    new = "mijn nieuwe wachtwoord is lekker lang"
+    response = client.post(link, data={"csrf_token": csrf_token(client, link), "password": new})
+    assert response.status_code == 302
+    assert auth.login(user.email, new).status_code == 302
+    auth.logout()
+    again = client.get(link)
+    assert again.status_code == 410
+    assert auth.login(user.email).status_code == 200  # old password is gone
+
+
+def test_password_reset_answers_the_same_for_unknown_addresses(app, client, mailbox):
+    user = _owner(app)
+    pages = []
+    for email in (user.email, "nobody@example.com"):
+        response = client.post("/password/forgot", data={
+            "csrf_token": csrf_token(client, "/password/forgot"), "email": email},
+            follow_redirects=True)
+        pages.append(response.get_data(as_text=True).replace(email, "X"))
+    assert pages[0].split("<main")[1].split("csrf_token")[0] == \
+        pages[1].split("<main")[1].split("csrf_token")[0]
+    assert len(mailbox.messages) == 1
+
+
+def test_password_reset_link_expires_after_an_hour(app, client, mailbox):
+    user = _owner(app)
+    client.post("/password/forgot", data={
+        "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
+    link = mailbox.link(user.email, "/password/reset/")
+    assert client.get(link).status_code == 200
+    with freeze_time(timedelta(minutes=61)):
+        assert client.get(link).status_code == 410
+
+
+def test_reset_link_uses_the_public_url_not_the_host_header(app, client, mailbox):
+    user = _owner(app)
+    evil = "http://evil.example"
+    page = client.get("/password/forgot", base_url=evil).get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    client.post("/password/forgot", base_url=evil, data={"csrf_token": token, "email": user.email})
+    text = mailbox.text(mailbox.last(user.email))
+    assert "http://portal.test/password/reset/" in text
+    assert "evil.example" not in text
+
+
+def test_weak_new_password_is_refused_with_a_reason(app, client, mailbox):
+    user = _owner(app)
+    client.post("/password/forgot", data={
+        "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
+    link = mailbox.link(user.email, "/password/reset/")
+    for weak in ("short", "passwordpassword", "123456789012345"):
+        page = client.post(link, data={"csrf_token": csrf_token(client, link),
+                                       "password": weak}).get_data(as_text=True)
+        assert 'aria-invalid="true"' in page, weak
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+def test_staff_invites_first_owner_who_sets_a_password(app, client, auth, mailbox):
+    with app.app_context():
+        staff = persist(make_staff())
+    auth.login_user(staff)
+    response = auth.post("/staff/customers/new", {
+        "name": "Nieuwe Klant B.V.", "kvk_number": "11223344", "customer_number": "VX-555",
+        "address": "Weg 1", "postal_code": "1111 AA", "city": "Delft", "country": "NL",
+        "owner_name": "Eva Eigenaar", "owner_email": "Eva@Nieuw.example",
+    }, token_from="/staff/customers/new")
+    assert response.status_code == 302
+    auth.logout()
+    link = mailbox.link("eva@nieuw.example", "/invitation/")
+    page = client.get(link).get_data(as_text=True)
+    assert "Nieuwe Klant B.V." in page
+    response = client.post(link, data={"csrf_token": csrf_token(client, link),
+                                       "name": "Eva Eigenaar",
+                                       "password": "de zon schijnt op het water"})
+    assert response.status_code == 302
+    assert client.get("/organization/").status_code == 200
+    assert client.get(link).status_code == 410  # used
+    with app.app_context():
+        eva = db.session.scalar(select(User).where(User.email == "eva@nieuw.example"))
+        assert eva.role == Role.CUSTOMER_OWNER
+
+
+def test_invitation_expires(app, client, auth, mailbox):
+    user = _owner(app)
+    auth.login(user.email)
+    auth.post("/organization/invite", {"name": "Kees", "email": "kees@example.com",
+                                       "role": "customer_member"},
+              token_from="/organization/invite")
+    auth.logout()
+    link = mailbox.link("kees@example.com", "/invitation/")
+    with freeze_time(timedelta(days=app.config["INVITATION_DAYS"], minutes=1)):
+        assert client.get(link).status_code == 410
+
+
+def test_member_cannot_invite(app, auth):
+    with app.app_context():
+        member = persist(make_user(make_org(), Role.CUSTOMER_MEMBER))
+    auth.login(member.email)
+    response = auth.post("/organization/invite", {"name": "X", "email": "x@example.com",
+                                                  "role": "customer_owner"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(Invitation)) is None
+
+
+# --- two-step verification -----------------------------------------------------------------
+
+def _enrol(client, auth):
+    page = client.get("/account/two-factor/setup").get_data(as_text=True)
+    secret = page.split('id="totp-secret">')[1].split("<")[0].replace(" ", "")
+    code = pyotp.TOTP(secret).now()
+    page = auth.post("/account/two-factor/setup", {"code": code},
+                     token_from="/account/two-factor/setup").get_data(as_text=True)
+    codes = [c.split("<")[0] for c in page.split("<li><code>")[1:]]
+    return secret, codes
+
+
+def test_totp_enrol_then_sign_in_with_code_and_with_recovery_code(app, client, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    secret, codes = _enrol(client, auth)
+    assert len(codes) == 10
+    auth.logout()
+
+    first = auth.login(user.email)
+    assert first.headers["Location"].endswith("/login/verify")
+    bad = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                             "code": "000000"})
+    assert bad.status_code == 200
+    good = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                              "code": pyotp.TOTP(secret).at(
+                                                  __import__("time").time() + 30)})
+    assert good.status_code == 302
+    auth.logout()
+
+    auth.login(user.email)
+    used = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                              "code": codes[0]})
+    assert used.status_code == 302
+    auth.logout()
+    auth.login(user.email)
+    again = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                               "code": codes[0]})
+    assert again.status_code == 200  # a recovery code works once
+    assert _events(app, "auth.recovery_code_used")
+
+
+def test_totp_code_cannot_be_replayed(app, client, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    secret, _codes = _enrol(client, auth)
+    auth.logout()
+    code = pyotp.TOTP(secret).at(__import__("time").time() + 30)
+    auth.login(user.email)
+    assert client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                              "code": code}).status_code == 302
+    auth.logout()
+    auth.login(user.email)
+    assert client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                              "code": code}).status_code == 200
+
+
+def test_staff_must_enrol_totp_before_anything_else(app, client, auth):
+    with app.app_context():
+        staff = persist(make_staff(totp=False))
+    auth.login(staff.email)
+    response = client.get("/staff/customers")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/two-factor/setup")
+    _enrol(client, auth)
+    assert client.get("/staff/customers").status_code == 200
+
+
+def test_step_up_asks_for_password_and_code_after_five_minutes(app, client, auth):
+    with app.app_context():
+        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER, totp=True))
+    auth.login(user.email, code=totp_now(user))
+    with freeze_time(timedelta(minutes=6)):
+        response = auth.post("/account/two-factor/recovery-codes",
+                             token_from="/account/two-factor",
+                             headers={"Referer": "http://localhost/account/two-factor"})
+        assert response.status_code == 302
+        assert "/confirm" in response.headers["Location"]
+        token = csrf_token(client, "/confirm")
+        wrong = client.post("/confirm?next=/account/two-factor", data={
+            "csrf_token": token, "password": PASSWORD, "code": "000000"})
+        assert wrong.status_code == 200
+        right = client.post("/confirm?next=/account/two-factor", data={
+            "csrf_token": token, "password": PASSWORD, "code": totp_now(user, 1)})
+        assert right.headers["Location"] == "/account/two-factor"
+        response = auth.post("/account/two-factor/recovery-codes",
+                             token_from="/account/two-factor")
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count("<li><code>") == 10
