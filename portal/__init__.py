@@ -40,8 +40,11 @@ def register_extensions(app: Flask) -> None:
     from portal.database import tune
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-    if app.config["RATELIMIT_STORAGE_URI"] == "portal-db://":
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"url": app.config["SQLALCHEMY_DATABASE_URI"]}
+    from portal.ratelimit import storage_uri
+
+    # Shared by every worker process: Redis when configured, else the application database.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or storage_uri(
+        app.config["SQLALCHEMY_DATABASE_URI"]))
     db.init_app(app)
     with app.app_context():
         tune(db.engine)

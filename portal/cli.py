@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -18,9 +19,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_group)
 
 
-@click.group()
-def seed() -> None:
-    """Load data."""
+seed = AppGroup("seed", help="Load data.")
 
 
 @seed.command("demo")
@@ -39,9 +38,7 @@ def seed_demo() -> None:
     click.echo("  staff accounts set up two-step verification at first sign-in.")
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The audit log."""
+audit_group = AppGroup("audit", help="The audit log.")
 
 
 @audit_group.command("verify")
@@ -55,9 +52,7 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
-@click.group("staff")
-def staff_group() -> None:
-    """Voxio staff accounts."""
+staff_group = AppGroup("staff", help="Voxio staff accounts.")
 
 
 @staff_group.command("invite-admin")

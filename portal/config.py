@@ -80,9 +80,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "ARGON2_TIME_COST": _int(env.get("ARGON2_TIME_COST"), 3),
         "ARGON2_MEMORY_COST": _int(env.get("ARGON2_MEMORY_COST"), 65536),
         "ARGON2_PARALLELISM": _int(env.get("ARGON2_PARALLELISM"), 4),
-        # Rate limits: storage shared by all workers (Redis, else the database).
-        "RATELIMIT_STORAGE_URI": redis_url or "portal-db://",
-        "RATELIMIT_STORAGE_OPTIONS": {} if redis_url else {"url": database_url},
+        # Rate limits: storage shared by all workers (REDIS_URL, else the database; the
+        # factory derives RATELIMIT_STORAGE_URI from these).
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "20 per minute;200 per hour",
         "LOGIN_BACKOFF_FREE_ATTEMPTS": 5,
@@ -119,5 +118,8 @@ def check_production(config: Mapping) -> None:
         problems.append("ENCRYPTION_KEYS must be set (see README: key rotation)")
     if not config.get("PUBLIC_URL", "").startswith("https://"):
         problems.append("PUBLIC_URL must be an https:// address")
+    if not config.get("MAIL_SERVER"):
+        # The development outbox would show password links to staff.
+        problems.append("MAIL_SERVER must be set")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

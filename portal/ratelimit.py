@@ -39,14 +39,23 @@ AUTH_LIMIT = ApplicationLimit(
 )
 
 
-class DatabaseStorage(Storage):
-    STORAGE_SCHEME = ["portal-db"]
+PREFIX = "portal-db+"
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+
+def storage_uri(database_url: str) -> str:
+    """The limits storage URI for the application database: ``portal-db+<database url>``."""
+    return PREFIX + database_url
+
+
+class DatabaseStorage(Storage):
+    STORAGE_SCHEME = ["portal-db+sqlite", "portal-db+postgresql", "portal-db+postgresql+psycopg"]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         # Single-statement transactions: no need to hold SQLite's write lock up front, and the
         # request's own transaction may hold it while these counters are read.
-        self.engine = tune(create_engine(options["url"], pool_pre_ping=True), immediate=False)
+        url = uri.removeprefix(PREFIX)
+        self.engine = tune(create_engine(url, pool_pre_ping=True), immediate=False)
         self._insert = upsert_insert(self.engine.dialect.name)
         from portal.models.accounts import RateLimitCounter
 

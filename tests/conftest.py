@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.config import normalise_database_url
 from portal.extensions import db
+from portal.services.mail import drain
 from tests import factories
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", ""))
@@ -46,6 +47,7 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
+        drain()  # SMTP delivery runs on the mail thread
         return [m for m in self.messages if m["To"] == address]
 
     def last(self, address: str) -> EmailMessage:
@@ -84,6 +86,7 @@ def smtp_server():
 @pytest.fixture
 def mailbox(smtp_server) -> Mailbox:
     box: Mailbox = smtp_server.handler
+    drain()  # mail of earlier tests still on its way
     with box.lock:
         box.messages.clear()
     return box
@@ -210,9 +213,12 @@ class AuthActions:
             response = self.client.get(response.headers["Location"])
         return response
 
-    def login_user(self, user):
-        """Sign in as ``user`` (from tests.factories), with TOTP when enrolled."""
-        code = factories.totp_now(user) if user.totp_secret else None
+    def login_user(self, user, totp_offset: int = 0):
+        """Sign in as ``user`` (from tests.factories), with TOTP when enrolled.
+
+        A TOTP code works once: sign in again within 30 seconds with ``totp_offset=1``.
+        """
+        code = factories.totp_now(user, totp_offset) if user.totp_secret else None
         response = self.login(user.email, code=code)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response

@@ -1,5 +1,6 @@
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.account import bp
@@ -105,7 +106,8 @@ def list_sessions():
     form = ActionForm()
     if form.validate_on_submit():
         count = sessions.end_other_sessions(current_user, current_session(), current_actor())
-        flash(_("Signed out of %(n)d other session(s).", n=count), "success")
+        flash(ngettext("Signed out of %(num)d other session.",
+                       "Signed out of %(num)d other sessions.", count), "success")
         return redirect(url_for("account.list_sessions"))
     return render_template("account/sessions.html", rows=sessions.live_sessions(current_user),
                            current=current_session(), form=form)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
@@ -52,8 +53,10 @@ def _throttle(email: str) -> LoginThrottle:
 
 def _wait_message(until: datetime, now: datetime) -> str:
     minutes = max(1, -(-int((until - now).total_seconds()) // 60))
-    return _("Too many failed attempts. Try again in %(n)d minute(s), or reset your password.",
-             n=minutes)
+    return ngettext(
+        "Too many failed attempts. Try again in %(num)d minute, or reset your password.",
+        "Too many failed attempts. Try again in %(num)d minutes, or reset your password.",
+        minutes)
 
 
 def _check_not_locked(row: LoginThrottle, now: datetime) -> None:
@@ -119,6 +122,7 @@ def check_second_factor(user: User, code: str, actor: Actor) -> None:
     except ServiceError:
         db.session.commit()
         raise
+    actor = actor.as_user(user)  # the password was right: this attempt is theirs
     method = twofactor.verify(user, code, now)
     if method is None:
         _register_failure(throttle, now)
@@ -138,6 +142,7 @@ def check_second_factor(user: User, code: str, actor: Actor) -> None:
 
 def sign_in(user: User, actor: Actor, *, used_totp: bool) -> str:
     """Open a session after all factors passed; returns the session token."""
+    actor = actor.as_user(user)
     token = sessions.open_session(user, actor, used_totp=used_totp)
     audit.record("auth.login", actor=actor, organization=user.organization_id, obj=user,
                  details={"second_factor": used_totp})
@@ -184,15 +189,25 @@ def _fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str, actor: Actor) -> None:
-    """E-mail a reset link if the address has an active account; say nothing either way."""
+    """E-mail a reset link if the address has an active account; say nothing either way.
+
+    Both cases do the same work (the unknown case renders the message and discards it), so
+    neither the answer nor its timing reveals whether the address has an account.
+    """
     user = find_user(email)
-    if user is not None and user.active:
-        token = _serializer().dumps([user.id, _fingerprint(user)])
+    known = user is not None and user.active
+    target = user if known else User(id=0, email=normalise_email(email), name="", password_hash="")
+    token = _serializer().dumps([target.id, _fingerprint(target)])
+    minutes = current_app.config["RESET_TOKEN_SECONDS"] // 60
+    if known:
         mail.send("password_reset", user.email, _l("Reset your password"), locale=user.locale,
-                  user=user, token=token,
-                  minutes=current_app.config["RESET_TOKEN_SECONDS"] // 60)
-        audit.record("auth.password_reset_requested", actor=actor,
-                     organization=user.organization_id, obj=user)
+                  user=user, token=token, minutes=minutes)
+    else:
+        mail.render("password_reset", target.email, _l("Reset your password"), None,
+                    user=target, token=token, minutes=minutes)
+    audit.record("auth.password_reset_requested", actor=actor,
+                 organization=user.organization_id if known else None, obj=user if known else None,
+                 details={"email": normalise_email(email)[:254], "account": known})
     db.session.commit()
 
 
@@ -224,6 +239,7 @@ def reset_password(token: str, new_password: str, actor: Actor) -> User:
         raise ServiceError(_("This reset link is no longer valid. Request a new one."))
     validate_new_password(new_password, user.email, user.name,
                           user.organization.name if user.organization else "")
+    actor = actor.as_user(user)
     set_password(user, new_password)
     sessions.revoke_all(user, reason="password_reset")
     _clear_failures(user.email)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from portal.models import User
 
@@ -13,6 +13,10 @@ class Actor:
     ip: str | None = None
     user_agent: str | None = None
     label_override: str | None = None
+
+    def as_user(self, user: User) -> Actor:
+        """The same request, now known to be ``user`` (sign-in, reset, invitation)."""
+        return replace(self, user=user)
 
     @property
     def label(self) -> str:

@@ -140,7 +140,7 @@ def accept(token: str, name: str, password: str, actor: Actor) -> tuple[User, st
     db.session.flush()
     invitation.accepted_at = utcnow()
     invitation.user_id = user.id
-    user_actor = Actor(user=user, ip=actor.ip, user_agent=actor.user_agent)
+    user_actor = actor.as_user(user)
     audit.record("invitation.accepted", actor=user_actor, organization=invitation.organization_id,
                  obj=invitation)
     token_ = sessions.open_session(user, user_actor, used_totp=False)

@@ -3,14 +3,19 @@
 ``send`` renders a text and an HTML body from ``templates/email/<name>.txt|html`` in the
 recipient's language. Delivery follows the caller's transaction: with the development outbox
 the message is a row committed (or rolled back) with the action; with SMTP it is handed to the
-server only after the transaction commits, so a failed action never sends mail.
+server only after the transaction commits, so a failed action never sends mail. SMTP delivery
+runs on a background thread: the response does not wait for the mail server, and its timing
+does not tell whether a message was sent (e.g. a reset link for an existing account).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import smtplib
 import ssl
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -27,6 +32,9 @@ from portal.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 _PENDING = "portal_pending_mail"
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+_in_flight: set[Future] = set()
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -103,14 +111,35 @@ def deliver_smtp(mail: Mail, config) -> None:
         client.send_message(to_message(mail, config))
 
 
+def _deliver(mail: Mail, config: dict) -> None:
+    try:
+        deliver_smtp(mail, config)
+    except (OSError, smtplib.SMTPException):
+        log.exception("mail to %s could not be delivered", mail.recipient)
+
+
+def drain(timeout: float = 30) -> None:
+    """Wait until every message handed to the mail thread has been delivered (or failed)."""
+    with _lock:
+        futures = list(_in_flight)
+    wait(futures, timeout=timeout)
+
+
+atexit.register(drain)
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    for app, mail in pending or ():
-        try:
-            deliver_smtp(mail, app.config)
-        except (OSError, smtplib.SMTPException):
-            log.exception("mail to %s could not be delivered", mail.recipient)
+    for app, mail in session.info.pop(_PENDING, None) or ():
+        future = _executor.submit(_deliver, mail, dict(app.config))
+        with _lock:
+            _in_flight.add(future)
+        future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _in_flight.discard(future)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -58,23 +58,31 @@ def update(org: Organization, data: OrganizationData, actor: Actor) -> None:
     db.session.commit()
 
 
+def record_staff_view(org: Organization, actor: Actor) -> None:
+    """Log that Voxio staff opened a customer's data (Bijlage 2: logging of all access)."""
+    audit.record("organization.viewed_by_staff", actor=actor, organization=org, obj=org)
+    db.session.commit()
+
+
 def search(term: str = "") -> Select:
-    """Customers by name, customer number or KvK number, with their user counts."""
-    users = (
-        select(User.organization_id, func.count(User.id).label("user_count"))
-        .group_by(User.organization_id).subquery()
-    )
-    stmt = (
-        select(Organization, func.coalesce(users.c.user_count, 0))
-        .outerjoin(users, users.c.organization_id == Organization.id)
-        .order_by(Organization.name, Organization.id)
-    )
-    term = term.strip()
+    """Customers by name, customer number or KvK number."""
+    stmt = select(Organization).order_by(Organization.name, Organization.id)
+    term = term.strip().lower()
     if term:
-        term = term.lower()
         stmt = stmt.where(or_(
             func.lower(Organization.name).contains(term, autoescape=True),
             func.lower(Organization.customer_number).contains(term, autoescape=True),
             Organization.kvk_number.contains(term, autoescape=True),
         ))
     return stmt
+
+
+def user_counts(orgs: list[Organization]) -> dict[int, int]:
+    """Active users per organization, for a page of organizations in one query."""
+    ids = [org.id for org in orgs]
+    rows = db.session.execute(
+        select(User.organization_id, func.count(User.id))
+        .where(User.organization_id.in_(ids), User.active.is_(True))
+        .group_by(User.organization_id)
+    )
+    return {org_id: count for org_id, count in rows}

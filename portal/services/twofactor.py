@@ -127,6 +127,8 @@ def disable(user: User, actor: Actor) -> None:
     """Turn two-step verification off (never for staff, for whom it is required)."""
     if user.is_staff:
         raise ServiceError(_("Two-step verification is required for Voxio staff."))
+    if not user.has_totp:
+        return
     user.totp_secret = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

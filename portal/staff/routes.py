@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.extensions import db
 from portal.forms import ActionForm, AuditFilterForm, apply_error
@@ -42,7 +43,8 @@ def _org_data(form: OrganizationForm) -> OrganizationData:
 def customers():
     term = request.args.get("q", "")[:100]
     page = paginate(organizations.search(term), per_page=25)
-    return render_template("staff/customers.html", page=page, q=term)
+    return render_template("staff/customers.html", page=page, q=term,
+                           user_counts=organizations.user_counts(page.items))
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -64,6 +66,7 @@ def new_customer():
 @bp.get("/customers/<int:org_id>")
 def customer(org_id: int):
     org = db.get_or_404(Organization, org_id)
+    organizations.record_staff_view(org, current_actor())
     events = db.session.scalars(
         audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
     return render_template(
@@ -205,7 +208,8 @@ def verify_audit():
     if ActionForm().validate_on_submit():
         report = audit.verify_chain()
         if report.ok:
-            flash(_("The audit chain is intact: %(n)d events verified.", n=report.checked),
+            flash(ngettext("The audit chain is intact: %(num)d event verified.",
+                           "The audit chain is intact: %(num)d events verified.", report.checked),
                   "success")
         else:
             flash(_("The audit chain is broken at event #%(seq)s: %(reason)s",

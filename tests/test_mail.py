@@ -1,0 +1,65 @@
+"""Mail: real SMTP delivery after commit, the development outbox, nothing sent on rollback."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import OutboxMessage, Role
+from portal.services import accounts, mail
+from portal.services.context import cli_actor
+from tests.conftest import make_app
+from tests.factories import make_org, make_staff, make_user, persist
+
+
+def test_mail_reaches_a_real_smtp_server_in_both_formats(app, mailbox):
+    with app.app_context():
+        email = persist(make_user(make_org(), Role.CUSTOMER_OWNER, name="Anna <b>Bold</b>")).email
+        accounts.request_password_reset(email, cli_actor())
+    message = mailbox.last(email)
+    assert message["From"] == app.config["MAIL_DEFAULT_SENDER"]
+    assert message["Auto-Submitted"] == "auto-generated"
+    text, html = mailbox.text(message), mailbox.html(message)
+    assert "http://portal.test/password/reset/" in text
+    assert "Anna <b>Bold</b>" in text            # plain text is not HTML
+    assert "Anna &lt;b&gt;Bold&lt;/b&gt;" in html  # HTML escapes names
+
+
+def test_no_mail_is_sent_when_the_transaction_rolls_back(app, mailbox):
+    with app.app_context():
+        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER))
+        email = user.email
+        mail.send("password_changed", email, "x", user=user)
+        db.session.rollback()
+        db.session.commit()
+    assert mailbox.to(email) == []
+
+
+def test_mail_in_the_users_language(app, mailbox):
+    with app.app_context():
+        nl = persist(make_user(make_org(), Role.CUSTOMER_OWNER, locale="nl")).email
+        en = persist(make_user(make_org(), Role.CUSTOMER_OWNER, locale="en")).email
+        accounts.request_password_reset(nl, cli_actor())
+        accounts.request_password_reset(en, cli_actor())
+    assert mailbox.last(en)["Subject"] == "Reset your password"
+    assert mailbox.last(nl)["Subject"] != "Reset your password"
+
+
+def test_without_mail_server_mail_lands_in_the_outbox_for_staff(database_url, tmp_path, mailbox):
+    app = make_app(database_url, tmp_path)  # no MAIL_SERVER
+    with app.app_context():
+        email = persist(make_user(make_org(), Role.CUSTOMER_OWNER)).email
+        accounts.request_password_reset(email, cli_actor())
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+        staff = persist(make_staff())
+    assert mailbox.to(email) == []
+    from tests.conftest import AuthActions
+
+    client = app.test_client()
+    AuthActions(client, app).login_user(staff)
+    page = client.get("/staff/outbox").get_data(as_text=True)
+    assert email in page
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    body = client.get(f"/staff/outbox/{message_id}").get_data(as_text=True)
+    assert "/password/reset/" in body

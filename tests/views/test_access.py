@@ -1,0 +1,148 @@
+"""Every route × every role: who gets in, who is sent to sign in, who gets 403 or 404.
+
+The table must name every route the app has; a new route fails this test until its access
+rules are written down here.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Invitation, Role
+from portal.models import utcnow as now
+from tests.conftest import AuthActions, csrf_token
+from tests.factories import make_org, make_staff, make_user, persist
+
+ROLES = ("anonymous", "member", "owner", "staff", "staff_admin")
+LOGIN = "login"  # 302 to the sign-in page
+
+
+@pytest.fixture
+def world(app):
+    """Two customers with users and an invitation each, and Voxio staff."""
+    with app.app_context():
+        org_a, org_b = make_org("Eigen B.V."), make_org("Ander B.V.")
+        people = dict(
+            owner=make_user(org_a, Role.CUSTOMER_OWNER),
+            member=make_user(org_a, Role.CUSTOMER_MEMBER),
+            owner_b=make_user(org_b, Role.CUSTOMER_OWNER),
+            member_b=make_user(org_b, Role.CUSTOMER_MEMBER),
+            staff=make_staff(Role.STAFF),
+            staff_admin=make_staff(Role.STAFF_ADMIN),
+        )
+        invitations = {}
+        for key, org in (("a", org_a), ("b", org_b)):
+            inv = Invitation(organization=org, email=f"new-{key}@example.com", name="Nieuw",
+                             role=Role.CUSTOMER_MEMBER, token_hash=f"{key}" * 64,
+                             expires_at=now().replace(year=now().year + 1))
+            db.session.add(inv)
+            invitations[key] = inv
+        persist(org_a, org_b, *people.values(), *invitations.values())
+        return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
+                               inv_b=invitations["b"], **people)
+
+
+def table(w):
+    """(method, path, {role: expected status, or LOGIN})."""
+    a, b = w.org_a.id, w.org_b.id
+    mb, ma = w.member_b.id, w.member.id
+    everyone = dict.fromkeys(ROLES, 200)
+    signed_in = {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)}
+    customers = {"anonymous": LOGIN, "member": 200, "owner": 200, "staff": 403,
+                 "staff_admin": 403}
+    owners = {"anonymous": LOGIN, "member": 403, "owner": 200, "staff": 403, "staff_admin": 403}
+    staff = {"anonymous": LOGIN, "member": 403, "owner": 403, "staff": 200, "staff_admin": 200}
+    admins = {**staff, "staff": 403}
+    redirect = dict.fromkeys(ROLES, 302)
+    return [
+        ("GET", "/", signed_in),
+        ("GET", "/healthz", everyone),
+        ("GET", "/lang/en", redirect),
+        ("GET", "/login", {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+        ("GET", "/login/verify", redirect),
+        ("POST", "/logout", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
+        ("GET", "/password/forgot", everyone),
+        ("GET", "/password/reset/not-a-token", dict.fromkeys(ROLES, 410)),
+        ("GET", "/invitation/not-a-token", dict.fromkeys(ROLES, 410)),
+        ("GET", "/confirm", signed_in),
+        ("GET", "/account/", signed_in),
+        ("GET", "/account/password", signed_in),
+        ("GET", "/account/two-factor", signed_in),
+        ("GET", "/account/two-factor/setup",
+         {"anonymous": LOGIN, "member": 200, "owner": 200, "staff": 302, "staff_admin": 302}),
+        ("POST", "/account/two-factor/recovery-codes",
+         {"anonymous": LOGIN, "member": 302, "owner": 302, "staff": 200, "staff_admin": 200}),
+        ("POST", "/account/two-factor/disable",
+         {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
+        ("GET", "/account/sessions", signed_in),
+        ("GET", "/organization/", customers),
+        ("GET", "/organization/invite", owners),
+        ("GET", "/organization/audit", owners),
+        ("GET", "/organization/audit.csv", owners),
+        # Another organization's objects do not exist for a customer: 404, never 403.
+        ("POST", f"/organization/members/{mb}/role", {**owners, "owner": 404}),
+        ("POST", f"/organization/members/{mb}/active", {**owners, "owner": 404}),
+        ("POST", f"/organization/invitations/{w.inv_b.id}/resend", {**owners, "owner": 404}),
+        ("POST", f"/organization/invitations/{w.inv_b.id}/revoke", {**owners, "owner": 404}),
+        ("POST", f"/organization/members/{ma}/role", {**owners, "owner": 302}),
+        ("GET", "/staff/customers", staff),
+        ("GET", "/staff/customers/new", staff),
+        ("GET", f"/staff/customers/{b}", staff),
+        ("GET", f"/staff/customers/{a}/edit", staff),
+        ("POST", f"/staff/customers/{a}/invite", {**staff, "staff": 422, "staff_admin": 422}),
+        ("GET", "/staff/staff-users", admins),
+        ("POST", f"/staff/users/{mb}/role", {**staff, "staff": 302, "staff_admin": 302}),
+        ("POST", f"/staff/users/{mb}/active", {**staff, "staff": 302, "staff_admin": 302}),
+        ("POST", f"/staff/invitations/{w.inv_b.id}/resend",
+         {**staff, "staff": 302, "staff_admin": 302}),
+        ("POST", f"/staff/invitations/{w.inv_a.id}/revoke",
+         {**staff, "staff": 302, "staff_admin": 302}),
+        ("GET", "/staff/audit", staff),
+        ("GET", "/staff/audit.csv", staff),
+        ("POST", "/staff/audit/verify", {**staff, "staff": 302, "staff_admin": 302}),
+        # With MAIL_SERVER configured (as in tests) the development outbox does not exist.
+        ("GET", "/staff/outbox", {**staff, "staff": 404, "staff_admin": 404}),
+        ("GET", "/staff/outbox/1", {**staff, "staff": 404, "staff_admin": 404}),
+    ]
+
+
+def test_table_covers_every_route(app, world):
+    covered = set()
+    adapter = app.url_map.bind("localhost")
+    for method, path, _expected in table(world):
+        endpoint, _args = adapter.match(path.split("?")[0], method=method)
+        covered.add(endpoint)
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert routes - covered == set(), "routes without access rules in this table"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access_per_role(app, world, role):
+    client = app.test_client()
+    auth = AuthActions(client, app)
+    if role != "anonymous":
+        auth.login_user(getattr(world, role))
+    mismatches = []
+    for method, path, expected in table(world):
+        want = expected[role]
+        if method == "GET":
+            response = client.get(path)
+        else:
+            token = csrf_token(client, "/" if role != "anonymous" else "/login")
+            response = client.post(path, data={"csrf_token": token, "role": "customer_member",
+                                               "active": "1"})
+        got = response.status_code
+        response.get_data()
+        response.close()  # ends streamed responses (CSV) and their request context
+        if want == LOGIN:
+            ok = got == 302 and "/login" in response.headers.get("Location", "")
+        else:
+            ok = got == want
+        if not ok:
+            mismatches.append(f"{method} {path}: expected {want}, got {got}")
+        if role != "anonymous" and client.get("/").status_code != 200:
+            auth.login_user(getattr(world, role), totp_offset=1)  # after POST /logout
+    assert mismatches == []

@@ -1,0 +1,118 @@
+"""A customer's own organization: members, roles, invitations, audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Role, User
+from tests.factories import make_org, make_user, persist
+
+
+@pytest.fixture
+def team(app):
+    with app.app_context():
+        org, other = make_org("Eigen B.V."), make_org("Ander B.V.")
+        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
+        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@eigen.nl")
+        stranger = make_user(other, Role.CUSTOMER_OWNER, email="owner@ander.nl")
+        return persist(owner, member, stranger)
+
+
+def test_member_sees_colleagues_but_no_management(app, auth, team):
+    owner, member, stranger = team
+    auth.login(member.email)
+    page = auth.client.get("/organization/").get_data(as_text=True)
+    assert owner.email in page and member.email in page
+    assert stranger.email not in page
+    assert "Invite a colleague" not in page and "Nodig een collega uit" not in page
+
+
+def test_owner_invites_a_colleague_who_joins_the_same_organization(app, client, auth, team,
+                                                                   mailbox):
+    owner, *_ = team
+    auth.login(owner.email)
+    response = auth.post("/organization/invite", {"name": "Nina", "email": "nina@eigen.nl",
+                                                  "role": "customer_member"},
+                         token_from="/organization/invite")
+    assert response.status_code == 302
+    assert "Eigen B.V." in mailbox.text(mailbox.last("nina@eigen.nl"))
+
+
+def test_invite_form_keeps_input_and_explains_errors(app, auth, team):
+    owner, member, _ = team
+    auth.login(owner.email)
+    page = auth.post("/organization/invite", {"name": "Dubbel", "email": member.email,
+                                              "role": "customer_member"},
+                     token_from="/organization/invite").get_data(as_text=True)
+    assert 'value="Dubbel"' in page and 'aria-invalid="true"' in page
+    page = auth.post("/organization/invite", {"name": "Fout", "email": "geen-adres",
+                                              "role": "customer_member"},
+                     token_from="/organization/invite").get_data(as_text=True)
+    assert 'value="geen-adres"' in page and 'aria-invalid="true"' in page
+
+
+def test_owner_cannot_remove_the_last_owner(app, auth, team):
+    owner, member, _ = team
+    with app.app_context():
+        second = persist(make_user(db.session.get(User, owner.id).organization,
+                                   Role.CUSTOMER_OWNER))
+    from tests.conftest import AuthActions
+
+    other = AuthActions(app.test_client(), app)
+    other.login(second.email)
+    other.post(f"/organization/members/{owner.id}/role", {"role": "customer_member"})
+    with app.app_context():
+        assert db.session.get(User, owner.id).role == Role.CUSTOMER_MEMBER
+    # now `second` is the last owner and cannot be demoted by anyone, nor deactivated
+    auth.login(owner.email)
+    assert auth.client.get("/organization/invite").status_code == 403
+    other.post(f"/organization/members/{second.id}/active", {"active": "0"})
+    with app.app_context():
+        assert db.session.get(User, second.id).active  # you cannot remove yourself
+
+
+def test_owner_audit_log_shows_only_own_organization_and_exports_csv(app, auth, team):
+    owner, member, stranger = team
+    from tests.conftest import AuthActions
+
+    AuthActions(app.test_client(), app).login(stranger.email)
+    auth.login(owner.email)
+    page = auth.client.get("/organization/audit").get_data(as_text=True)
+    assert owner.email in page and stranger.email not in page
+    response = auth.client.get("/organization/audit.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    response.close()
+    assert rows and {r["actor"] for r in rows} <= {owner.email, member.email}
+    assert "audit.exported" in {r["action"] for r in rows}
+
+
+def test_audit_filter_by_action(app, auth, team):
+    owner, *_ = team
+    auth.login(owner.email)
+    auth.client.get("/account/")
+    page = auth.client.get("/organization/audit?action=auth.login").get_data(as_text=True)
+    assert "auth.login" in page and "audit.exported" not in page
+
+
+def test_audit_filter_survives_bad_dates(app, auth, team):
+    owner, *_ = team
+    auth.login(owner.email)
+    response = auth.client.get("/organization/audit?date_from=not-a-date&page=99")
+    assert response.status_code == 200
+
+
+def test_deactivated_member_is_shown_without_access(app, auth, team):
+    owner, member, _ = team
+    auth.login(owner.email)
+    auth.post(f"/organization/members/{member.id}/active", {"active": "0"})
+    with app.app_context():
+        assert not db.session.scalar(select(User.active).where(User.id == member.id))
+    page = auth.client.get("/organization/").get_data(as_text=True)
+    assert "inactive" in page
