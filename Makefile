@@ -36,7 +36,7 @@ lint: $(VENV)/.dev
 
 ## Re-extract translatable text into the catalogue (then translate portal/translations/nl).
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel -q extract --no-location --ignore-dirs=".*" -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
 	$(BIN)/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:

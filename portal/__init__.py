@@ -39,7 +39,6 @@ def register_extensions(app: Flask) -> None:
     from portal import i18n, web
     from portal.database import tune
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-
     from portal.ratelimit import storage_uri
 
     # Shared by every worker process: Redis when configured, else the application database.

@@ -45,6 +45,46 @@ INVITATION_STATUS = {
 }
 
 
+# What each audit action means, for people reading the log (the code stays in the CSV).
+ACTION_LABELS = {
+    "account.password_changed": _l("Password changed"),
+    "account.profile_updated": _l("Account details changed"),
+    "account.recovery_codes_regenerated": _l("New recovery codes made"),
+    "account.totp_disabled": _l("Two-step verification turned off"),
+    "account.totp_enabled": _l("Two-step verification turned on"),
+    "audit.exported": _l("Audit log downloaded"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Failed sign-in"),
+    "auth.logout": _l("Signed out"),
+    "auth.password_reset": _l("Password reset by e-mail link"),
+    "auth.password_reset_requested": _l("Password reset link requested"),
+    "auth.recovery_code_used": _l("Recovery code used"),
+    "auth.second_factor_failed": _l("Wrong two-step verification code"),
+    "auth.sessions_revoked": _l("Signed out of other sessions"),
+    "auth.step_up": _l("Identity confirmed"),
+    "auth.step_up_failed": _l("Identity confirmation failed"),
+    "invitation.accepted": _l("Invitation accepted"),
+    "invitation.created": _l("Invitation sent"),
+    "invitation.resent": _l("Invitation sent again"),
+    "invitation.revoked": _l("Invitation withdrawn"),
+    "organization.created": _l("Customer registered"),
+    "organization.updated": _l("Organization details changed"),
+    "organization.viewed_by_staff": _l("Customer data opened by Voxio staff"),
+    "user.activated": _l("Access restored"),
+    "user.created": _l("Account created"),
+    "user.deactivated": _l("Access removed"),
+    "user.role_changed": _l("Role changed"),
+}
+OBJECT_LABELS = {
+    "User": _l("User"),
+    "UserSession": _l("Session"),
+    "Invitation": _l("Invitation"),
+    "Organization": _l("Organization"),
+}
+ACTOR_LABELS = {"anonymous": _l("(not signed in)"), "system": _l("(system)"),
+                "seed": _l("(demo data)"), "cli": _l("(command line)")}
+
+
 def current_locale() -> str:
     return str(get_locale() or "nl")
 
@@ -54,6 +94,8 @@ def template_globals() -> dict:
 
     return {"LANGUAGE_NAMES": LANGUAGE_NAMES, "ROLE_LABELS": ROLE_LABELS,
             "INVITATION_STATUS": INVITATION_STATUS, "current_locale": current_locale,
+            "ACTION_LABELS": ACTION_LABELS, "OBJECT_LABELS": OBJECT_LABELS,
+            "ACTOR_LABELS": ACTOR_LABELS,
             "utcnow": utcnow}
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import User, UserSession, utcnow
@@ -44,7 +45,9 @@ def resolve(token: str, now: datetime | None = None) -> UserSession | None:
     """The live session for ``token``, or None when unknown, revoked, timed out or inactive."""
     now = now or utcnow()
     row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _digest(token))
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == _digest(token))
     )
     if row is None or row.revoked_at is not None:
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -38,8 +37,7 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 
 def qr_data_uri(uri: str) -> str:
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111", light="#fff")
 
 
 def _secret(user: User) -> str:

@@ -24,7 +24,8 @@ def _append(n: int, **details) -> None:
 def _disable_append_only() -> None:
     """What an attacker with database access would do first."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        db.session.execute(
+            text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
     else:
         db.session.execute(text("DROP TRIGGER audit_events_no_update"))
         db.session.execute(text("DROP TRIGGER audit_events_no_delete"))

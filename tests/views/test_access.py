@@ -1,4 +1,4 @@
-"""Every route × every role: who gets in, who is sent to sign in, who gets 403 or 404.
+"""Every route x every role: who gets in, who is sent to sign in, who gets 403 or 404.
 
 The table must name every route the app has; a new route fails this test until its access
 rules are written down here.

@@ -57,7 +57,7 @@ def test_invite_form_keeps_input_and_explains_errors(app, auth, team):
 
 
 def test_owner_cannot_remove_the_last_owner(app, auth, team):
-    owner, member, _ = team
+    owner, _member, _ = team
     with app.app_context():
         second = persist(make_user(db.session.get(User, owner.id).organization,
                                    Role.CUSTOMER_OWNER))
