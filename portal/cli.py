@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(audit_group)
     app.cli.add_command(staff_group)
+    app.cli.add_command(keys_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -66,3 +67,24 @@ def invite_admin(email: str, name: str) -> None:
         raise click.ClickException(error.message) from error
     where = "the outbox" if not current_app.config["MAIL_SERVER"] else "their mailbox"
     click.echo(f"invitation for {invitation.email} sent; the link is in {where}")
+
+
+keys_group = AppGroup("keys", help="Encryption keys for data at rest (ENCRYPTION_KEYS).")
+
+
+@keys_group.command("new")
+@click.argument("key_id", default="k1")
+def keys_new(key_id: str) -> None:
+    """Print a new keyring entry; put it first in ENCRYPTION_KEYS to start using it."""
+    from portal.services.encryption import new_key_spec
+
+    click.echo(new_key_spec(key_id))
+
+
+@keys_group.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt stored secrets under the first key of ENCRYPTION_KEYS."""
+    from portal.services import twofactor
+
+    changed = twofactor.reencrypt_secrets(cli_actor())
+    click.echo(f"re-encrypted {changed} TOTP secret(s) under the current key")

@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "auth.sessions_revoked": _l("Signed out of other sessions"),
     "auth.step_up": _l("Identity confirmed"),
     "auth.step_up_failed": _l("Identity confirmation failed"),
+    "keys.rotated": _l("Stored secrets re-encrypted with a new key"),
     "invitation.accepted": _l("Invitation accepted"),
     "invitation.created": _l("Invitation sent"),
     "invitation.resent": _l("Invitation sent again"),

@@ -5,9 +5,21 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.utils import secure_filename
 
 from portal.extensions import db, login_manager
 from portal.models import User, UserSession
@@ -136,3 +148,10 @@ def paginate(stmt, per_page: int | None = None):
     if result.pages and page > result.pages:
         result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False)
     return result
+
+
+def csv_response(rows, filename: str) -> Response:
+    """Stream CSV lines as a download."""
+    name = secure_filename(filename) or "export.csv"
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

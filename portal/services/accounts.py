@@ -59,9 +59,13 @@ def _wait_message(until: datetime, now: datetime) -> str:
         minutes)
 
 
-def _check_not_locked(row: LoginThrottle, now: datetime) -> None:
+def _unlocked_throttle(email: str, now: datetime) -> LoginThrottle:
+    """The address's backoff row; refuses (without checking any secret) while it is locked."""
+    row = _throttle(email)
     if row.locked_until and row.locked_until > now:
+        db.session.commit()
         raise ServiceError(_wait_message(row.locked_until, now))
+    return row
 
 
 def _register_failure(row: LoginThrottle, now: datetime) -> None:
@@ -88,12 +92,7 @@ INVALID_LOGIN = _l("E-mail address or password is incorrect.")
 def check_password(email: str, password: str, actor: Actor) -> User:
     """First factor. Raises the same error whether or not the address has an account."""
     now = utcnow()
-    throttle = _throttle(email)
-    try:
-        _check_not_locked(throttle, now)
-    except ServiceError:
-        db.session.commit()
-        raise
+    throttle = _unlocked_throttle(email, now)
     user = find_user(email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -116,12 +115,7 @@ def check_password(email: str, password: str, actor: Actor) -> User:
 def check_second_factor(user: User, code: str, actor: Actor) -> None:
     """Second factor: a TOTP code or an unused recovery code; shares the account's backoff."""
     now = utcnow()
-    throttle = _throttle(user.email)
-    try:
-        _check_not_locked(throttle, now)
-    except ServiceError:
-        db.session.commit()
-        raise
+    throttle = _unlocked_throttle(user.email, now)
     actor = actor.as_user(user)  # the password was right: this attempt is theirs
     method = twofactor.verify(user, code, now)
     if method is None:
@@ -154,12 +148,7 @@ def confirm_identity(row: UserSession, password: str, code: str | None, actor: A
     """Step-up: re-enter the password (and a TOTP code when enrolled)."""
     user = row.user
     now = utcnow()
-    throttle = _throttle(user.email)
-    try:
-        _check_not_locked(throttle, now)
-    except ServiceError:
-        db.session.commit()
-        raise
+    throttle = _unlocked_throttle(user.email, now)
     if not passwords.verify(user.password_hash, password):
         _register_failure(throttle, now)
         audit.record("auth.step_up_failed", actor=actor, organization=user.organization_id,

@@ -181,11 +181,6 @@ def events_query(filters: EventFilter) -> Select:
     return filters.apply(select(AuditEvent)).order_by(AuditEvent.seq.desc())
 
 
-def actions() -> list[str]:
-    stmt = select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    return list(db.session.scalars(stmt))
-
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

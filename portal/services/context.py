@@ -25,8 +25,5 @@ class Actor:
         return self.user.email if self.user is not None else "anonymous"
 
 
-SYSTEM = Actor(label_override="system")
-
-
 def cli_actor(name: str = "cli") -> Actor:
     return Actor(label_override=name)

@@ -135,6 +135,21 @@ def disable(user: User, actor: Actor) -> None:
     db.session.commit()
 
 
+def reencrypt_secrets(actor: Actor) -> int:
+    """Re-encrypt every TOTP secret under the current key (after adding a key in front)."""
+    ring = keyring()
+    changed = 0
+    for user in db.session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        rotated = ring.rotate(user.totp_secret, _aad(user))
+        if rotated != user.totp_secret:
+            user.totp_secret = rotated
+            changed += 1
+    audit.record("keys.rotated", actor=actor, details={"totp_secrets": changed,
+                                                       "key": ring.current_id})
+    db.session.commit()
+    return changed
+
+
 def regenerate_codes(user: User, actor: Actor) -> list[str]:
     if not user.has_totp:
         raise ServiceError(_("Turn on two-step verification first."))

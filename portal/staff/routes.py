@@ -1,17 +1,16 @@
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal import memberships
 from portal.extensions import db
 from portal.forms import ActionForm, AuditFilterForm, apply_error
 from portal.models import Invitation, Organization, OutboxMessage, Role, User
@@ -25,7 +24,7 @@ from portal.staff.forms import (
     OrganizationForm,
     RoleChangeForm,
 )
-from portal.web import current_actor, paginate, staff_admin_required, staff_required
+from portal.web import csv_response, current_actor, paginate, staff_admin_required, staff_required
 
 
 @bp.before_request
@@ -141,43 +140,21 @@ def _back_to(user: User | Invitation):
 @bp.post("/users/<int:user_id>/role")
 def change_role(user_id: int):
     target = db.get_or_404(User, user_id)
-    form = RoleChangeForm()
-    if form.validate_on_submit():
-        try:
-            users.change_role(target, Role(form.role.data), current_actor())
-            flash(_("The role of %(name)s has been changed.", name=target.name), "success")
-        except ServiceError as error:
-            flash(error.message, "error")
+    memberships.change_role(target, RoleChangeForm())
     return _back_to(target)
 
 
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int):
     target = db.get_or_404(User, user_id)
-    activate = request.form.get("active") == "1"
-    if ActionForm().validate_on_submit():
-        try:
-            users.set_active(target, activate, current_actor())
-            flash(_("%(name)s has been given access again.", name=target.name) if activate
-                  else _("%(name)s no longer has access.", name=target.name), "success")
-        except ServiceError as error:
-            flash(error.message, "error")
+    memberships.set_active(target)
     return _back_to(target)
 
 
 @bp.post("/invitations/<int:invitation_id>/<action>")
 def invitation_action(invitation_id: int, action: str):
     invitation = db.get_or_404(Invitation, invitation_id)
-    handlers = {"resend": invitations.resend, "revoke": invitations.revoke}
-    if action not in handlers:
-        abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            handlers[action](invitation, current_actor())
-            flash(_("The invitation has been sent again.") if action == "resend"
-                  else _("The invitation has been withdrawn."), "success")
-        except ServiceError as error:
-            flash(error.message, "error")
+    memberships.invitation_action(invitation, action)
     return _back_to(invitation)
 
 
@@ -198,9 +175,7 @@ def audit_log():
 @bp.get("/audit.csv")
 def audit_csv():
     filters = AuditFilterForm(request.args).filters(_audit_org_id())
-    rows = audit.export_csv(filters, current_actor())
-    return Response(stream_with_context(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+    return csv_response(audit.export_csv(filters, current_actor()), "audit.csv")
 
 
 @bp.post("/audit/verify")
