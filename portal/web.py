@@ -65,6 +65,8 @@ def end_session() -> None:
 
 def apply_scope() -> None:
     """Limit every query of this request to the customer's own organization."""
+    if request.endpoint == "static":
+        return  # files need no user (and no database query)
     if current_user.is_authenticated and current_user.is_customer:
         set_scope(current_user.organization_id)
 
