@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.account import bp as account_bp
+    from portal.agreement import bp as agreement_bp
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
     from portal.organization import bp as organization_bp
@@ -74,4 +75,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(organization_bp, url_prefix="/organization")
+    app.register_blueprint(agreement_bp, url_prefix="/agreement")
     app.register_blueprint(staff_bp, url_prefix="/staff")

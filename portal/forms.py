@@ -18,12 +18,13 @@ class ActionForm(FlaskForm):
 
 
 def apply_error(form, error: ServiceError) -> None:
-    """Show a service's refusal next to the field it concerns (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Show a service's refusals next to the fields they concern (or above the form)."""
+    for name, message in getattr(error, "problems", [(error.field, error.message)]):
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def new_password_field(label=None) -> PasswordField:

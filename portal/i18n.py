@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -27,6 +27,10 @@ def select_locale() -> str:
 
 def local_time(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value else ""
+
+
+def local_date(value: date | None, fmt: str = "long") -> str:
+    return format_date(value, fmt) if value else ""
 
 
 ROLE_LABELS = {
@@ -53,6 +57,8 @@ ACTION_LABELS = {
     "account.totp_disabled": _l("Two-step verification turned off"),
     "account.totp_enabled": _l("Two-step verification turned on"),
     "audit.exported": _l("Audit log downloaded"),
+    "agreement.choices_saved": _l("Agreement choices saved"),
+    "agreement.choices_exported": _l("Agreement choices exported"),
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.logout": _l("Signed out"),
@@ -81,9 +87,36 @@ OBJECT_LABELS = {
     "UserSession": _l("Session"),
     "Invitation": _l("Invitation"),
     "Organization": _l("Organization"),
+    "ChoiceRevision": _l("Choices revision"),
 }
 ACTOR_LABELS = {"anonymous": _l("(not signed in)"), "system": _l("(system)"),
                 "seed": _l("(demo data)"), "cli": _l("(command line)")}
+
+
+GROUP_TITLES = {
+    "services": _l("Services"),
+    "purposes": _l("Purposes"),
+    "data_categories": _l("Personal data"),
+    "data_subjects": _l("Whose data"),
+}
+GROUP_HINTS = {
+    "services": _l("Tick every Voxio service in which personal data of yours is kept or "
+                   "passes through, for example on your website or in your mailboxes."),
+    "purposes": _l("What Voxio processes the data for on your behalf."),
+    "data_categories": _l("Think of what is on your website, in your e-mail and in your "
+                          "backups. In doubt? Tick it: too much is better than too little."),
+    "data_subjects": _l("The people the personal data is about."),
+}
+DISPOSITION_LABELS = {
+    "return": _l("return all personal data to us"),
+    "delete": _l("delete or destroy all personal data"),
+    "return_then_delete": _l("return all personal data to us, then delete it"),
+}
+FLAG_LABELS = {
+    "special": _l("special category (GDPR art. 9)"),
+    "criminal": _l("criminal data (GDPR art. 10)"),
+    "national_id": _l("contains the BSN (UAVG art. 46)"),
+}
 
 
 def current_locale() -> str:
@@ -96,9 +129,11 @@ def template_globals() -> dict:
     return {"LANGUAGE_NAMES": LANGUAGE_NAMES, "ROLE_LABELS": ROLE_LABELS,
             "INVITATION_STATUS": INVITATION_STATUS, "current_locale": current_locale,
             "ACTION_LABELS": ACTION_LABELS, "OBJECT_LABELS": OBJECT_LABELS,
-            "ACTOR_LABELS": ACTOR_LABELS,
+            "ACTOR_LABELS": ACTOR_LABELS, "GROUP_TITLES": GROUP_TITLES,
+            "GROUP_HINTS": GROUP_HINTS, "FLAG_LABELS": FLAG_LABELS,
+            "DISPOSITION_LABELS": DISPOSITION_LABELS,
             "utcnow": utcnow}
 
 
 def template_filters() -> dict:
-    return {"local_time": local_time}
+    return {"local_time": local_time, "local_date": local_date}

@@ -7,6 +7,7 @@ import time
 
 import pyotp
 
+from portal.documents.contract import Choices, Contact, Signatory
 from portal.extensions import db
 from portal.models import Organization, Role, User
 from portal.services import passwords
@@ -63,3 +64,29 @@ def persist(*objects):
 def totp_now(user, offset: int = 0) -> str:
     """The user's current TOTP code, or the one ``offset`` steps (of 30 s) away."""
     return pyotp.TOTP(user.totp_plain).at(time.time() + offset * 30)
+
+
+def valid_choices(**overrides) -> Choices:
+    """Choices that pass every rule (override parts to test one)."""
+    data = dict(
+        selected={"services": ("webhosting", "email"), "purposes": ("hosting",),
+                  "data_categories": ("name_address", "contact_details"),
+                  "data_subjects": ("customers",)},
+        other={},
+        large_scale=False,
+        breach_contact=Contact("Functionaris Gegevensbescherming", "fg@example.com",
+                               "+31 30 123 45 67"),
+        signatory=Signatory("Petra Jansen", "Directeur", "director"),
+        disposition="delete",
+    )
+    data.update(overrides)
+    return Choices(**data)
+
+
+def make_revision(org: Organization, author: User | None = None, **overrides):
+    """Save choices for ``org`` through the service (commits); returns the revision."""
+    from portal.services import agreements
+    from portal.services.context import Actor
+
+    actor = Actor(user=author, label_override=None if author else "test")
+    return agreements.save(org, valid_choices(**overrides), actor)

@@ -12,6 +12,7 @@ from portal.models.accounts import (
     User,
     UserSession,
 )
+from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from portal.models.mail import OutboxMessage
 from portal.models.scoping import OrgOwned
@@ -21,8 +22,10 @@ __all__ = [
     "CUSTOMER_ROLES",
     "GENESIS_HASH",
     "STAFF_ROLES",
+    "AgreementTemplate",
     "AuditChainHead",
     "AuditEvent",
+    "ChoiceRevision",
     "Invitation",
     "LoginThrottle",
     "OrgOwned",

@@ -10,3 +10,11 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class ServiceErrors(ServiceError):
+    """Several refusals at once, each tied to a field: ``problems`` is [(field, message)]."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]):
+        super().__init__(problems[0][1], problems[0][0])
+        self.problems = problems

@@ -184,7 +184,7 @@ def events_query(filters: EventFilter) -> Select:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
+def safe_cell(value) -> str:
     text = "" if value is None else str(value)
     # A leading quote keeps spreadsheets from running cell text as a formula.
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -200,7 +200,7 @@ def csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for event in events:
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             event.seq, event.created_at.isoformat(), event.actor_label, event.organization_id,
             event.action, event.object_type, event.object_id, event.ip, event.user_agent,
             event.details, event.hash,

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
 from portal.models import Organization, Role, User
-from portal.services import ServiceError, audit, invitations
+from portal.services import ServiceError, agreements, audit, invitations
 from portal.services.context import Actor
 
 
@@ -58,15 +58,28 @@ def update(org: Organization, data: OrganizationData, actor: Actor) -> None:
     db.session.commit()
 
 
-def record_staff_view(org: Organization, actor: Actor) -> None:
+def record_staff_view(org: Organization, actor: Actor, what: str = "overview") -> None:
     """Log that Voxio staff opened a customer's data (Bijlage 2: logging of all access)."""
-    audit.record("organization.viewed_by_staff", actor=actor, organization=org, obj=org)
+    audit.record("organization.viewed_by_staff", actor=actor, organization=org, obj=org,
+                 details={"viewed": what})
     db.session.commit()
 
 
-def search(term: str = "") -> Select:
-    """Customers by name, customer number or KvK number."""
+FLAG_FILTERS = ("sensitive", "large_scale", "no_choices")
+
+
+def search(term: str = "", flag: str = "") -> Select:
+    """Customers by name, customer number or KvK number, and by the flags of their choices."""
     stmt = select(Organization).order_by(Organization.name, Organization.id)
+    newest = agreements.newest_revisions().subquery()
+    if flag == "sensitive":
+        stmt = stmt.where(Organization.id.in_(select(newest.c.organization_id).where(
+            newest.c.special_categories | newest.c.criminal_data | newest.c.national_id)))
+    elif flag == "large_scale":
+        stmt = stmt.where(Organization.id.in_(
+            select(newest.c.organization_id).where(newest.c.large_scale)))
+    elif flag == "no_choices":
+        stmt = stmt.where(Organization.id.not_in(select(newest.c.organization_id)))
     term = term.strip().lower()
     if term:
         stmt = stmt.where(or_(

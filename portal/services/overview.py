@@ -16,7 +16,10 @@ def customer_overview(org: Organization) -> dict:
     open_invitations = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
         Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
-    return {"organization": org, "users": users, "open_invitations": open_invitations}
+    from portal.services.agreements import latest_revision
+
+    return {"organization": org, "users": users, "open_invitations": open_invitations,
+            "latest": latest_revision(org)}
 
 
 def staff_overview() -> dict:

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal import memberships
+from portal.documents import html
 from portal.extensions import db
 from portal.forms import ActionForm, AuditFilterForm, apply_error
 from portal.models import Invitation, Organization, OutboxMessage, Role, User
-from portal.services import ServiceError, audit, invitations, organizations, users
+from portal.services import ServiceError, agreements, audit, invitations, organizations, users
 from portal.services.organizations import OrganizationData
 from portal.staff import bp
 from portal.staff.forms import (
@@ -41,9 +42,13 @@ def _org_data(form: OrganizationForm) -> OrganizationData:
 @bp.get("/customers")
 def customers():
     term = request.args.get("q", "")[:100]
-    page = paginate(organizations.search(term), per_page=25)
-    return render_template("staff/customers.html", page=page, q=term,
-                           user_counts=organizations.user_counts(page.items))
+    flag = request.args.get("flag", "")
+    flag = flag if flag in organizations.FLAG_FILTERS else ""
+    page = paginate(organizations.search(term, flag), per_page=25)
+    ids = [org.id for org in page.items]
+    return render_template("staff/customers.html", page=page, q=term, flag=flag,
+                           user_counts=organizations.user_counts(page.items),
+                           latest=agreements.latest_by_organization(ids))
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -66,14 +71,29 @@ def new_customer():
 def customer(org_id: int):
     org = db.get_or_404(Organization, org_id)
     organizations.record_staff_view(org, current_actor())
+    return _customer_page(org, InviteCustomerUserForm())
+
+
+def _customer_page(org: Organization, invite_form, status: int = 200):
     events = db.session.scalars(
         audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
+    revs = agreements.revisions(org)
     return render_template(
         "staff/customer.html", org=org, members=users.members(org),
         invitations=invitations.list_for(org), events=list(events),
-        invite_form=InviteCustomerUserForm(), action_form=ActionForm(),
-        role_form=RoleChangeForm(),
-    )
+        invite_form=invite_form, action_form=ActionForm(), role_form=RoleChangeForm(),
+        revisions=revs, changes=agreements.changes_by_number(revs),
+    ), status
+
+
+@bp.get("/customers/<int:org_id>/agreement/<int:number>")
+def customer_revision(org_id: int, number: int):
+    org = db.get_or_404(Organization, org_id)
+    rev = agreements.revision(org, number) or abort(404)
+    organizations.record_staff_view(org, current_actor(), what=f"choices revision {number}")
+    document = agreements.document(org, rev)
+    return render_template("staff/customer_revision.html", org=org, rev=rev,
+                           document_html=html.render(document, heading_level=2))
 
 
 @bp.route("/customers/<int:org_id>/edit", methods=["GET", "POST"])
@@ -104,13 +124,7 @@ def invite_customer_user(org_id: int):
         else:
             flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("staff.customer", org_id=org.id))
-    events = db.session.scalars(
-        audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
-    return render_template(
-        "staff/customer.html", org=org, members=users.members(org),
-        invitations=invitations.list_for(org), events=list(events), invite_form=form,
-        action_form=ActionForm(), role_form=RoleChangeForm(),
-    ), 422
+    return _customer_page(org, form, 422)
 
 
 @bp.route("/staff-users", methods=["GET", "POST"])

@@ -65,3 +65,39 @@
     });
   });
 })();
+
+// Agreement choices: show suggestions as services are ticked (never tick anything), and only
+// ask for the acknowledgement when a sensitive item is chosen.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-choices-form]");
+  if (!form) { return; }
+  var services = form.querySelectorAll("input[name=services]");
+  function updateSuggestions() {
+    var by = {};
+    services.forEach(function (box) {
+      if (!box.checked) { return; }
+      (box.getAttribute("data-suggests") || "").split(" ").forEach(function (key) {
+        if (!key) { return; }
+        (by[key] = by[key] || []).push(box.getAttribute("data-name"));
+      });
+    });
+    form.querySelectorAll("[data-suggestion-for]").forEach(function (tag) {
+      var names = by[tag.getAttribute("data-suggestion-for")];
+      tag.hidden = !names;
+      if (names) { tag.querySelector("[data-suggestion-names]").textContent = names.sort().join(", "); }
+    });
+  }
+  var ack = form.querySelector("[data-sensitive-ack]");
+  function updateAck() {
+    if (!ack) { return; }
+    var any = form.querySelector("input[data-sensitive]:checked");
+    var hasError = ack.classList.contains("field--error");
+    ack.hidden = !any && !hasError;
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "services") { updateSuggestions(); }
+    if (event.target.hasAttribute("data-sensitive")) { updateAck(); }
+  });
+  updateAck();
+})();

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Invitation, Role
 from portal.models import utcnow as now
 from tests.conftest import AuthActions, csrf_token
-from tests.factories import make_org, make_staff, make_user, persist
+from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
 ROLES = ("anonymous", "member", "owner", "staff", "staff_admin")
 LOGIN = "login"  # 302 to the sign-in page
@@ -40,6 +40,9 @@ def world(app):
                              expires_at=now().replace(year=now().year + 1))
             db.session.add(inv)
             invitations[key] = inv
+        make_revision(org_a)
+        make_revision(org_b)
+        make_revision(org_b, large_scale=True)  # revision 2 exists only for B
         persist(org_a, org_b, *people.values(), *invitations.values())
         return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
                                inv_b=invitations["b"], **people)
@@ -88,7 +91,22 @@ def table(w):
         ("POST", f"/organization/invitations/{w.inv_b.id}/resend", {**owners, "owner": 404}),
         ("POST", f"/organization/invitations/{w.inv_b.id}/revoke", {**owners, "owner": 404}),
         ("POST", f"/organization/members/{ma}/role", {**owners, "owner": 302}),
+        ("GET", "/agreement/", customers),
+        ("GET", "/agreement/choices", customers),
+        ("POST", "/agreement/choices", {**owners, "owner": 200}),  # 200: the form's errors
+        ("GET", "/agreement/preview", customers),
+        ("GET", "/agreement/preview?revision=1", customers),
+        ("GET", "/agreement/preview?revision=2", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/history", customers),
+        ("GET", "/agreement/history/1", customers),
+        ("GET", "/agreement/history/2", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/export.json", customers),
+        ("GET", "/agreement/export.csv?revision=2", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/export.xml", {**customers, "member": 404, "owner": 404}),
         ("GET", "/staff/customers", staff),
+        ("GET", "/staff/customers?flag=sensitive", staff),
+        ("GET", f"/staff/customers/{b}/agreement/2", staff),
+        ("GET", f"/staff/customers/{a}/agreement/2", {**staff, "staff": 404, "staff_admin": 404}),
         ("GET", "/staff/customers/new", staff),
         ("GET", f"/staff/customers/{b}", staff),
         ("GET", f"/staff/customers/{a}/edit", staff),

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("agreement", __name__)
+
+from portal.agreement import routes  # noqa: E402,F401

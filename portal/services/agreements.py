@@ -1,0 +1,285 @@
+"""A customer's Bijlage 1 choices: validate, save as revisions, tailor, export.
+
+Every save that changes something adds a :class:`ChoiceRevision`; none is ever edited, so earlier
+choices stay visible. The tailored document comes from :mod:`portal.documents.contract`, the same
+model the PDF is rendered from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, replace
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.documents.contract import (
+    CRIMINAL,
+    DISPOSITIONS,
+    GROUP_KEYS,
+    NATIONAL_ID,
+    SPECIAL,
+    Choices,
+    Document,
+    Party,
+    tailor,
+)
+from portal.extensions import db
+from portal.models import AgreementTemplate, ChoiceRevision, Organization, utcnow
+from portal.services import ServiceErrors, audit
+from portal.services.context import Actor
+
+OTHER_MAX = 500
+AUTHORITIES = ("director", "proxy")
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,25}$")
+
+
+def current_template() -> AgreementTemplate:
+    """The newest published version of the agreement."""
+    return db.session.scalars(
+        select(AgreementTemplate)
+        .where(AgreementTemplate.published_on <= utcnow().date())
+        .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc())
+    ).first()
+
+
+def latest_revision(org: Organization) -> ChoiceRevision | None:
+    return db.session.scalars(
+        select(ChoiceRevision).where(ChoiceRevision.organization_id == org.id)
+        .order_by(ChoiceRevision.number.desc()).limit(1)
+    ).first()
+
+
+def revisions(org: Organization) -> list[ChoiceRevision]:
+    return list(db.session.scalars(
+        select(ChoiceRevision).where(ChoiceRevision.organization_id == org.id)
+        .order_by(ChoiceRevision.number.desc())
+    ))
+
+
+def revision(org: Organization, number: int) -> ChoiceRevision | None:
+    return db.session.scalar(select(ChoiceRevision).where(
+        ChoiceRevision.organization_id == org.id, ChoiceRevision.number == number))
+
+
+def newest_revisions():
+    """A SELECT of each organization's newest revision (to join or filter on)."""
+    newest = (
+        select(ChoiceRevision.organization_id, func.max(ChoiceRevision.number).label("number"))
+        .group_by(ChoiceRevision.organization_id).subquery()
+    )
+    return select(ChoiceRevision).join(newest, (
+        ChoiceRevision.organization_id == newest.c.organization_id)
+        & (ChoiceRevision.number == newest.c.number))
+
+
+def latest_by_organization(org_ids: list[int]) -> dict[int, ChoiceRevision]:
+    """The newest revision of each organization, in one query (staff lists)."""
+    rows = db.session.scalars(
+        newest_revisions().where(ChoiceRevision.organization_id.in_(org_ids)))
+    return {row.organization_id: row for row in rows}
+
+
+# --- validation ----------------------------------------------------------------------------
+
+def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, str]]:
+    """Everything that keeps these choices from being saved, as (form field, message)."""
+    doc = template.document_template
+    found: list[tuple[str, str]] = []
+    for group in doc.groups:
+        keys = choices.keys(group.key)
+        unknown = set(keys) - {item.key for item in group.items}
+        other = choices.other_text(group.key)
+        if unknown:
+            found.append((group.key, _("Choose only from the list.")))
+        elif not keys and not other:
+            found.append((group.key, _("Choose at least one, or describe it under “Other”.")))
+        if len(other) > OTHER_MAX:
+            found.append((f"other_{group.key}",
+                          _("Use at most %(n)d characters.", n=OTHER_MAX)))
+        other_item = group.other_item
+        if other_item is not None:
+            if other_item.key in keys and not other:
+                found.append((f"other_{group.key}", _("Describe what “Other” covers.")))
+            elif other and other_item.key not in keys:
+                found.append((f"other_{group.key}", _(
+                    "Tick “%(item)s” too, or clear this description.", item=other_item.text)))
+    if choices.flags(doc) & {SPECIAL, CRIMINAL, NATIONAL_ID} and not choices.sensitive_ack:
+        found.append(("sensitive_ack", _(
+            "You chose special, criminal or national-id data: confirm that you have a legal "
+            "basis for it.")))
+    if choices.large_scale is None:
+        found.append(("large_scale", _("Answer this question.")))
+    contact = choices.breach_contact
+    if not contact.name.strip():
+        found.append(("contact_name", _("Enter the name of the contact person or point.")))
+    if not _valid_email(contact.email):
+        found.append(("contact_email", _("Enter an e-mail address, like dpo@example.nl.")))
+    if not _PHONE.match(contact.phone.strip()):
+        found.append(("contact_phone", _("Enter a phone number, like +31 30 123 45 67.")))
+    signatory = choices.signatory
+    if not signatory.name.strip():
+        found.append(("signatory_name", _("Enter the name of the person who will sign.")))
+    if not signatory.function.strip():
+        found.append(("signatory_function", _("Enter their function, like Director.")))
+    if signatory.authority not in AUTHORITIES:
+        found.append(("signatory_authority", _("Say why this person may sign.")))
+    if choices.disposition not in DISPOSITIONS:
+        found.append(("disposition", _("Choose what happens to the data at the end.")))
+    return found
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# --- saving --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    group: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def changes(old: Choices | None, new: Choices) -> list[Change]:
+    """Which catalog items were added and removed per group."""
+    found = []
+    for group in GROUP_KEYS:
+        before = set(old.keys(group)) if old else set()
+        after = set(new.keys(group))
+        if before != after:
+            found.append(Change(group, tuple(sorted(after - before)),
+                                tuple(sorted(before - after))))
+    return found
+
+
+def changes_by_number(revs: list[ChoiceRevision]) -> dict[int, list[Change]]:
+    """For each revision, what it changed compared with the one saved before it."""
+    ordered = sorted(revs, key=lambda rev: rev.number)
+    return {rev.number: changes(prev.choices if prev else None, rev.choices)
+            for rev, prev in zip(ordered, [None, *ordered], strict=False)}
+
+
+def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | None:
+    """Store the choices as the next revision; None when nothing changed.
+
+    Raises :class:`ServiceErrors` listing every problem, so the form can show them all.
+    """
+    template = current_template()
+    doc = template.document_template
+    choices = _clean(choices).in_source_order(doc)
+    found = problems(template, choices)
+    if found:
+        raise ServiceErrors(found)
+    db.session.execute(  # one revision number at a time per organization
+        select(Organization.id).where(Organization.id == org.id).with_for_update())
+    previous = latest_revision(org)
+    if previous is not None and previous.template_id == template.id \
+            and previous.choices.to_dict() == choices.to_dict():
+        return None
+    flags = choices.flags(doc)
+    rev = ChoiceRevision(
+        organization_id=org.id, number=(previous.number if previous else 0) + 1,
+        template_id=template.id, author_id=actor.user.id if actor.user else None,
+        author_label=actor.label, created_at=utcnow(),
+        choices_json=json.dumps(choices.to_dict(), ensure_ascii=False, sort_keys=True),
+        special_categories=SPECIAL in flags, criminal_data=CRIMINAL in flags,
+        national_id=NATIONAL_ID in flags, large_scale=bool(choices.large_scale),
+    )
+    db.session.add(rev)
+    db.session.flush()
+    audit.record("agreement.choices_saved", actor=actor, organization=org, obj=rev, details={
+        "revision": rev.number, "template": template.version,
+        "changes": [c.__dict__ for c in changes(previous.choices if previous else None,
+                                                 choices)],
+        "flags": sorted(flags - {"other"}), "large_scale": rev.large_scale,
+    })
+    db.session.commit()
+    return rev
+
+
+def _clean(choices: Choices) -> Choices:
+    """Trim free text; keep it as plain text (it is escaped wherever it is shown)."""
+    return replace(
+        choices,
+        other={g: (choices.other.get(g) or "").strip() for g in GROUP_KEYS},
+        breach_contact=replace(choices.breach_contact, **{
+            k: v.strip() for k, v in choices.breach_contact.__dict__.items()}),
+        signatory=replace(choices.signatory, **{
+            k: v.strip() for k, v in choices.signatory.__dict__.items()}),
+    )
+
+
+# --- the document and exports --------------------------------------------------------------
+
+def customer_party(org: Organization) -> Party:
+    return Party(
+        role="Verwerkingsverantwoordelijke", name=org.name, kvk_number=org.kvk_number,
+        address=f"{org.address}, {org.postal_code} {org.city}"
+                + ("" if org.country == "NL" else f", {org.country}"),
+        customer_number=org.customer_number,
+    )
+
+
+def document(org: Organization, rev: ChoiceRevision) -> Document:
+    """The agreement tailored to one revision of the organization's choices."""
+    return tailor(rev.template.document_template, rev.choices, customer_party(org))
+
+
+def export_data(org: Organization, rev: ChoiceRevision) -> dict:
+    """The customer's excerpt for its GDPR art. 30 register: what, why and about whom."""
+    doc = rev.template.document_template
+    choices = rev.choices
+    return {
+        "controller": {"name": org.name, "kvk_number": org.kvk_number,
+                       "customer_number": org.customer_number},
+        "processor": {"name": doc.provider_name, "kvk_number": doc.provider_kvk},
+        "agreement": {"title": doc.title, "version": doc.version,
+                      "published": doc.published.isoformat()},
+        "revision": {"number": rev.number, "saved_at": rev.created_at.isoformat(),
+                     "saved_by": rev.author_label},
+        "annex_1": {
+            group.key: {
+                "code": group.code,
+                "items": [{"key": item.key, "text": item.text, "flags": sorted(item.flags)}
+                          for item in group.items if item.key in choices.keys(group.key)],
+                "other": choices.other_text(group.key),
+            }
+            for group in doc.groups
+        },
+        "more_than_100000_data_subjects": choices.large_scale,
+        "breach_contact": choices.breach_contact.__dict__,
+        "disposition_at_termination": choices.disposition,
+        "signatory": choices.signatory.__dict__,
+    }
+
+
+def record_export(org: Organization, rev: ChoiceRevision, fmt: str, actor: Actor) -> None:
+    audit.record("agreement.choices_exported", actor=actor, organization=org, obj=rev,
+                 details={"revision": rev.number, "format": fmt})
+    db.session.commit()
+
+
+def export_csv(org: Organization, rev: ChoiceRevision) -> str:
+    """One row per chosen item: group, code, key, text, flags (for spreadsheets)."""
+    data = export_data(org, rev)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["group", "code", "key", "text", "flags"])
+    for group_key, group in data["annex_1"].items():
+        for item in group["items"]:
+            writer.writerow([group_key, group["code"], item["key"],
+                             audit.safe_cell(item["text"]), " ".join(item["flags"])])
+        if group["other"]:
+            writer.writerow([group_key, group["code"], "other_text",
+                             audit.safe_cell(group["other"]), ""])
+    return buffer.getvalue()

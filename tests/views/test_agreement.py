@@ -1,0 +1,168 @@
+"""The choices page, the preview, history and exports, as customers and staff use them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portal.models import Role
+from tests.conftest import AuthActions
+from tests.factories import make_org, make_revision, make_staff, make_user, persist
+
+VALID = {
+    "services": ["webhosting", "email"], "purposes": ["hosting"],
+    "data_categories": ["name_address", "ip_address"], "data_subjects": ["customers"],
+    "large_scale": "no", "contact_name": "Fenna de FG", "contact_email": "fg@bakkerij.nl",
+    "contact_phone": "+31 30 123 45 67", "signatory_name": "Petra Jansen",
+    "signatory_function": "Directeur", "signatory_authority": "director",
+    "disposition": "return_then_delete",
+}
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        org = make_org("Bakkerij Jansen B.V.")
+        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl")
+        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
+        staff = make_staff(email="staff@voxio.nl")
+        return persist(owner, member, staff)
+
+
+def _save(auth, **changes):
+    data = {**VALID, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return auth.post("/agreement/choices", data, token_from="/agreement/choices")
+
+
+def test_choices_page_lists_every_item_grouped_and_explained(app, auth, people):
+    auth.login(people[0].email)
+    page = auth.client.get("/agreement/choices").get_data(as_text=True)
+    assert page.count('type="checkbox"') == 11 + 6 + 32 + 8 + 1  # + the acknowledgement
+    for text in ("Webhosting", "Private Network", "Burgerservicenummer (BSN)",
+                 "Strafrechtelijke gegevens", "Potentiële klanten"):
+        assert text in page
+    assert page.index("Webhosting") < page.index("Private Network")
+    assert page.count("<fieldset") >= 8 and "<legend>" in page
+    assert "UAVG" in page  # the BSN explanation
+
+
+def test_owner_saves_and_sees_the_tailored_agreement(app, auth, people):
+    auth.login(people[0].email)
+    response = _save(auth)
+    assert response.status_code == 302 and response.headers["Location"] == "/agreement/preview"
+    page = auth.client.get("/agreement/preview").get_data(as_text=True)
+    annex = page.split('id="bijlage-1"')[1].split('id="bijlage-2"')[0]
+    assert "Webhosting" in annex and "E-mail" in annex and "Colocatie" not in annex
+    assert "Bakkerij Jansen B.V." in page and "2018.1" in page
+    assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
+
+
+def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(app, auth, people):
+    auth.login(people[0].email)
+    page = _save(auth, services=None, purposes=None, contact_name="Typed Name",
+                 data_categories=["ip_address"]).get_data(as_text=True)
+    assert 'id="services-error"' in page and 'id="purposes-error"' in page
+    assert 'aria-describedby="services-hint services-error"' in page
+    assert 'value="Typed Name"' in page
+    assert 'id="data_categories-ip_address" name="data_categories" value="ip_address" checked' \
+        in page
+    assert auth.client.get("/agreement/history").get_data(as_text=True).count("Revisi") == 0
+
+
+def test_over_long_text_is_refused(app, auth, people):
+    auth.login(people[0].email)
+    page = _save(auth, other_services="x" * 501).get_data(as_text=True)
+    assert 'id="other_services-error"' in page
+
+
+def test_markup_in_free_text_is_shown_escaped_everywhere(app, auth, people):
+    auth.login(people[0].email)
+    evil = '<img src=x onerror="alert(1)">'
+    _save(auth, other_services=evil, contact_name=evil)
+    for path in ("/agreement/preview", "/agreement/history/1", "/agreement/choices"):
+        page = auth.client.get(path).get_data(as_text=True)
+        assert evil not in page, path
+        assert "&lt;img src=x onerror=" in page, path
+
+
+def test_flagged_items_need_the_acknowledgement(app, auth, people):
+    auth.login(people[0].email)
+    page = _save(auth, data_categories=["name_address", "health"]).get_data(as_text=True)
+    assert 'id="sensitive_ack-error"' in page
+    assert _save(auth, data_categories=["name_address", "health"],
+                 sensitive_ack="y").status_code == 302
+
+
+def test_suggestions_are_shown_never_ticked(app, auth, people):
+    auth.login(people[0].email)
+    _save(auth, services=["email"])
+    page = auth.client.get("/agreement/choices").get_data(as_text=True)
+    item = page.split('id="data_categories-communication_content"')[1].split("</li>")[0]
+    assert "checked" not in item.split(">")[0]
+    assert 'data-suggestion-for="communication_content">' in item  # visible, not hidden
+    hidden = page.split('data-suggestion-for="cv"')[1].split(">")[0]
+    assert "hidden" in hidden
+
+
+def test_member_sees_choices_read_only_and_cannot_post(app, auth, people):
+    owner, member, _staff = people
+    owner_client = AuthActions(app.test_client(), app)
+    owner_client.login(owner.email)
+    _save(owner_client)
+    auth.login(member.email)
+    page = auth.client.get("/agreement/choices").get_data(as_text=True)
+    assert "Webhosting" in page and 'type="checkbox"' not in page
+    assert _save(auth).status_code == 403
+    assert auth.client.get("/agreement/preview").status_code == 200
+
+
+def test_history_keeps_earlier_choices(app, auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    _save(auth, services=["webhosting", "billing"])
+    history = auth.client.get("/agreement/history").get_data(as_text=True)
+    assert 'class="added"' in history and "Billing" in history and 'class="removed"' in history
+    first = auth.client.get("/agreement/preview?revision=1").get_data(as_text=True)
+    annex = first.split('id="bijlage-1"')[1].split('id="bijlage-2"')[0]
+    assert "E-mail" in annex and "Billing" not in annex
+
+
+def test_saving_unchanged_choices_says_so(app, auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    page = _save(auth).headers["Location"]
+    assert page == "/agreement/preview"
+    assert auth.client.get("/agreement/history").get_data(as_text=True).count(
+        "agreement/history/") == 1
+
+
+def test_exports(app, auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    response = auth.client.get("/agreement/export.json")
+    data = json.loads(response.get_data(as_text=True))
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert data["controller"]["name"] == "Bakkerij Jansen B.V."
+    assert data["disposition_at_termination"] == "return_then_delete"
+    csv_text = auth.client.get("/agreement/export.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "group,code,key,text,flags"
+
+
+def test_staff_see_flags_and_history_and_can_filter(app, auth, people):
+    owner, _member, staff = people
+    with app.app_context():
+        plain = persist(make_org("Gewoon B.V."))
+        make_revision(plain)
+    owner_client = AuthActions(app.test_client(), app)
+    owner_client.login(owner.email)
+    _save(owner_client, data_categories=["name_address", "bsn"], sensitive_ack="y",
+          large_scale="yes")
+    auth.login_user(staff)
+    listing = auth.client.get("/staff/customers?flag=sensitive").get_data(as_text=True)
+    assert "Bakkerij Jansen" in listing and "Gewoon B.V." not in listing
+    detail = auth.client.get(f"/staff/customers/{owner.organization_id}").get_data(as_text=True)
+    assert "BSN" in detail and ("100.000" in detail or "100,000" in detail)
+    revision = auth.client.get(f"/staff/customers/{owner.organization_id}/agreement/1")
+    assert "Burgerservicenummer (BSN)" in revision.get_data(as_text=True)
