@@ -51,4 +51,26 @@ def create_demo() -> bool:
             audit.record("user.created", actor=actor, organization=org, obj=user,
                          details={"role": role.value})
     db.session.commit()
+    _demo_choices()
     return True
+
+
+def _demo_choices() -> None:
+    """The dentist has saved its choices (health data and BSN: flagged for staff)."""
+    from portal.documents.contract import Choices, Contact, Signatory
+    from portal.services import agreements
+    from portal.services.context import Actor
+
+    org = db.session.scalar(select(Organization).where(Organization.customer_number == "VX-10002"))
+    owner = db.session.scalar(select(User).where(User.email == "eigenaar@tandarts-smile.nl"))
+    agreements.save(org, Choices(
+        selected={"services": ("webhosting", "email", "offsite_backup"),
+                  "purposes": ("hosting", "security"),
+                  "data_categories": ("name_address", "contact_details", "birth_date",
+                                      "communication_content", "bsn", "health"),
+                  "data_subjects": ("customers", "website_visitors", "employees")},
+        sensitive_ack=True, large_scale=False,
+        breach_contact=Contact("Lotte Visser", "privacy@tandarts-smile.nl", "+31 40 123 45 67"),
+        signatory=Signatory("Lotte Visser", "Praktijkhouder", "director"),
+        disposition="return_then_delete",
+    ), Actor(user=owner))

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Invitation, Organization, User, utcnow
+from portal.models import AuditEvent, ChoiceRevision, Invitation, Organization, User, utcnow
+from portal.services import agreements
 
 
 def customer_overview(org: Organization) -> dict:
@@ -16,10 +17,8 @@ def customer_overview(org: Organization) -> dict:
     open_invitations = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
         Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
-    from portal.services.agreements import latest_revision
-
     return {"organization": org, "users": users, "open_invitations": open_invitations,
-            "latest": latest_revision(org)}
+            "latest": agreements.latest_revision(org)}
 
 
 def staff_overview() -> dict:
@@ -30,6 +29,11 @@ def staff_overview() -> dict:
             User.active.is_(True))),
         "events_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.created_at >= since)),
+        "sensitive_customers": db.session.scalar(
+            select(func.count()).select_from(
+                agreements.newest_revisions().where(
+                    ChoiceRevision.special_categories | ChoiceRevision.criminal_data
+                    | ChoiceRevision.national_id).subquery())),
         "failed_logins_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.created_at >= since, AuditEvent.action == "auth.login_failed")),
     }
