@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 
 from portal import create_app
 from portal.config import normalise_database_url
@@ -115,30 +115,53 @@ def database_template(tmp_path_factory):
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         _migrate(TEST_DATABASE_URL, instance)
-        return TEST_DATABASE_URL
+        return TEST_DATABASE_URL, _seeded_rows(TEST_DATABASE_URL)
     template = instance / "template.db"
     _migrate(f"sqlite:///{template}", instance)
     return template
 
 
-def _empty_postgres(url: str) -> None:
+def _seeded_rows(url: str) -> dict[str, list[dict]]:
+    """Rows the migrations themselves insert (bundled templates, the audit chain head)."""
     engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    seeded = {}
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = [dict(r._mapping) for r in conn.execute(table.select())]
+            if rows:
+                seeded[table.name] = rows
+    engine.dispose()
+    return seeded
+
+
+def _empty_postgres(url: str, seeded: dict[str, list[dict]]) -> None:
+    """Truncate every table, then put back what the migrations seeded."""
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
     with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        )).scalars().all()
+        tables = [t.name for t in meta.sorted_tables if t.name != "alembic_version"]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, :h)"),
-                     {"h": "0" * 64})
+        for table in meta.sorted_tables:
+            if table.name in seeded:
+                conn.execute(table.insert(), seeded[table.name])
+                if "id" in table.c:
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"))
     engine.dispose()
 
 
 @pytest.fixture
 def database_url(database_template, tmp_path) -> str:
     if ON_POSTGRES:
-        _empty_postgres(database_template)
-        return database_template
+        url, seeded = database_template
+        _empty_postgres(url, seeded)
+        return url
     path = tmp_path / "portal.db"
     shutil.copyfile(database_template, path)
     return f"sqlite:///{path}"
