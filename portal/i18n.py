@@ -107,10 +107,23 @@ GROUP_HINTS = {
                           "backups. In doubt? Tick it: too much is better than too little."),
     "data_subjects": _l("The people the personal data is about."),
 }
-DISPOSITION_LABELS = {
+OTHER_LABELS = {
+    "services": _l("Another service, namely"),
+    "purposes": _l("Another purpose, namely"),
+    "data_categories": _l("Describe the other personal data"),
+    "data_subjects": _l("Describe the other people"),
+}
+# How the customer answers (the form speaks to the customer)...
+DISPOSITION_CHOICES = {
     "return": _l("return all personal data to us"),
     "delete": _l("delete or destroy all personal data"),
     "return_then_delete": _l("return all personal data to us, then delete it"),
+}
+# ...and how summaries read for both sides.
+DISPOSITION_LABELS = {
+    "return": _l("Voxio returns all personal data to the customer"),
+    "delete": _l("Voxio deletes or destroys all personal data"),
+    "return_then_delete": _l("Voxio returns all personal data to the customer, then deletes it"),
 }
 FLAG_LABELS = {
     "special": _l("special category (GDPR art. 9)"),

@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.documents.contract import Choices, Contact, Group, Signatory, Template
-from portal.i18n import DISPOSITION_LABELS, GROUP_TITLES
+from portal.i18n import DISPOSITION_CHOICES, GROUP_TITLES, OTHER_LABELS
 from portal.services.agreements import OTHER_MAX
 
 
@@ -25,53 +25,64 @@ YES_NO = {"yes": True, "no": False}
 
 
 def choices_form(template: Template, choices: Choices | None = None) -> FlaskForm:
-    """A form for ``template``; prefilled from ``choices`` unless the request posted data."""
+    """A form for ``template``; prefilled from ``choices`` unless the request posted data.
 
-    class ChoicesForm(FlaskForm):
-        sensitive_ack = BooleanField(_l(
-            "We have a legal basis for processing these data, and for the BSN a basis in law "
-            "(UAVG art. 46)."))
-        large_scale = RadioField(
+    Fields are created in page order, because WTForms (and so the error summary) lists them
+    in creation order.
+    """
+    fields = {}
+    last_sensitive = max((g.key for g in template.groups if any(i.sensitive for i in g.items)),
+                         key=[g.key for g in template.groups].index, default=None)
+    for group in template.groups:
+        fields[group.key] = MultiCheckboxField(
+            GROUP_TITLES[group.key], choices=[SelectChoice(i.key, i.text) for i in group.items])
+        fields[f"other_{group.key}"] = TextAreaField(
+            OTHER_LABELS[group.key], validators=[Length(max=OTHER_MAX)],
+            render_kw={"rows": 2, "maxlength": OTHER_MAX})
+        if group.key == last_sensitive:
+            fields["sensitive_ack"] = BooleanField(_l(
+                "We have a legal basis for processing these data, and for the BSN a basis in "
+                "law (UAVG art. 46)"))
+    fields.update(_answer_fields())
+    form_class = type("ChoicesForm", (FlaskForm,), fields)
+    data = _form_data(choices) if choices is not None else None
+    return form_class(data=data)
+
+
+def _answer_fields() -> dict:
+    return dict(
+        large_scale=RadioField(
             _l("Does Voxio process personal data of more than 100,000 people for you?"),
             choices=[SelectChoice("yes", _l("Yes, more than 100,000")),
                      SelectChoice("no", _l("No, 100,000 or fewer"))],
-            validators=[Optional()])
-        contact_name = StringField(_l("Name of the contact person or point"),
-                                   validators=[Length(max=200)],
-                                   description=_l("For example your data protection officer "
-                                                  "(DPO) or your security team."),
-                                   render_kw={"autocomplete": "off"})
-        contact_email = StringField(_l("E-mail address"), validators=[Length(max=254)],
-                                    render_kw={"type": "email", "autocomplete": "off"})
-        contact_phone = StringField(_l("Phone number"), validators=[Length(max=40)],
-                                    render_kw={"type": "tel", "autocomplete": "off"})
-        signatory_name = StringField(_l("Name of the signatory"), validators=[Length(max=200)],
-                                     render_kw={"autocomplete": "off"})
-        signatory_function = StringField(_l("Function"), validators=[Length(max=200)],
-                                         description=_l("For example Director or Managing "
-                                                        "partner."))
-        signatory_authority = RadioField(
+            validators=[Optional()]),
+        contact_name=StringField(_l("Name of the contact person or point"),
+                                 validators=[Length(max=200)],
+                                 description=_l("For example your data protection officer "
+                                                "(DPO) or your security team."),
+                                 render_kw={"autocomplete": "off"}),
+        contact_email=StringField(_l("E-mail address"), validators=[Length(max=254)],
+                                  render_kw={"type": "email", "autocomplete": "off"}),
+        contact_phone=StringField(_l("Phone number"), validators=[Length(max=40)],
+                                  render_kw={"type": "tel", "autocomplete": "off"}),
+        disposition=RadioField(
+            _l("When the agreement ends, Voxio will…"),
+            choices=[SelectChoice(key, label) for key, label in DISPOSITION_CHOICES.items()],
+            validators=[Optional()]),
+        signatory_name=StringField(_l("Name of the signatory"), validators=[Length(max=200)],
+                                   render_kw={"autocomplete": "off"}),
+        signatory_function=StringField(_l("Job title"), validators=[Length(max=200)],
+                                       description=_l("For example Director or Managing "
+                                                      "partner.")),
+        signatory_authority=RadioField(
             _l("Why may this person sign?"),
             choices=[SelectChoice("director", _l(
                          "Director, authorised to represent the organization according to the "
                          "Trade Register (KvK)")),
                      SelectChoice("proxy", _l(
                          "Holds a power of attorney from an authorised director"))],
-            validators=[Optional()])
-        disposition = RadioField(
-            _l("When the agreement ends, Voxio will…"),
-            choices=[SelectChoice(key, label) for key, label in DISPOSITION_LABELS.items()],
-            validators=[Optional()])
-
-    for group in template.groups:
-        setattr(ChoicesForm, group.key, MultiCheckboxField(
-            GROUP_TITLES[group.key], choices=[SelectChoice(i.key, i.text) for i in group.items]))
-        setattr(ChoicesForm, f"other_{group.key}", TextAreaField(
-            _l("Other, namely"), validators=[Length(max=OTHER_MAX)],
-            render_kw={"rows": 2, "maxlength": OTHER_MAX}))
-
-    data = _form_data(choices) if choices is not None else None
-    return ChoicesForm(data=data)
+            validators=[Optional()]),
+    )
 
 
 def _form_data(choices: Choices) -> dict:

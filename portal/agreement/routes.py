@@ -73,6 +73,15 @@ def preview():
                            document_html=html.render(document, heading_level=2))
 
 
+@bp.get("/standard")
+@customer_required
+def standard_text():
+    """The agreement before any choice: everything but Bijlage 1 is the same for everyone."""
+    document = agreements.standard_document(current_user.organization)
+    return render_template("agreement/standard.html",
+                           document_html=html.render(document, heading_level=2))
+
+
 @bp.get("/history")
 @customer_required
 def history():

@@ -62,5 +62,11 @@ class ChoiceRevision(db.Model, OrgOwned):
         return Choices.from_dict(json.loads(self.choices_json))
 
     @property
+    def author_name(self) -> str:
+        """Who saved it, by name where the account still exists."""
+        return self.author.name if self.author is not None and self.author.name \
+            else self.author_label
+
+    @property
     def flagged(self) -> bool:
         return self.special_categories or self.criminal_data or self.national_id or self.large_scale

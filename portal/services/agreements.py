@@ -125,7 +125,7 @@ def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, s
     if not signatory.name.strip():
         found.append(("signatory_name", _("Enter the name of the person who will sign.")))
     if not signatory.function.strip():
-        found.append(("signatory_function", _("Enter their function, like Director.")))
+        found.append(("signatory_function", _("Enter their job title, like Director.")))
     if signatory.authority not in AUTHORITIES:
         found.append(("signatory_authority", _("Say why this person may sign.")))
     if choices.disposition not in DISPOSITIONS:
@@ -148,25 +148,53 @@ class Change:
     group: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    other_changed: bool = False
+
+
+# The answers outside the four lists, in page order.
+ANSWERS = ("large_scale", "breach_contact", "disposition", "signatory")
+
+
+@dataclass(frozen=True)
+class RevisionChanges:
+    """What one revision changed compared with the one before it."""
+
+    first: bool
+    groups: tuple[Change, ...]
+    answers: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.answers)
 
 
 def changes(old: Choices | None, new: Choices) -> list[Change]:
-    """Which catalog items were added and removed per group."""
+    """Which catalog items were added and removed, and whether the free text changed, per group."""
     found = []
     for group in GROUP_KEYS:
         before = set(old.keys(group)) if old else set()
         after = set(new.keys(group))
-        if before != after:
+        other_changed = (old.other_text(group) if old else "") != new.other_text(group)
+        if before != after or other_changed:
             found.append(Change(group, tuple(sorted(after - before)),
-                                tuple(sorted(before - after))))
+                                tuple(sorted(before - after)), other_changed))
     return found
 
 
-def changes_by_number(revs: list[ChoiceRevision]) -> dict[int, list[Change]]:
+def answer_changes(old: Choices | None, new: Choices) -> tuple[str, ...]:
+    if old is None:
+        return ()
+    return tuple(name for name in ANSWERS if getattr(old, name) != getattr(new, name))
+
+
+def changes_by_number(revs: list[ChoiceRevision]) -> dict[int, RevisionChanges]:
     """For each revision, what it changed compared with the one saved before it."""
     ordered = sorted(revs, key=lambda rev: rev.number)
-    return {rev.number: changes(prev.choices if prev else None, rev.choices)
-            for rev, prev in zip(ordered, [None, *ordered], strict=False)}
+    found = {}
+    for rev, prev in zip(ordered, [None, *ordered], strict=False):
+        old = prev.choices if prev else None
+        found[rev.number] = RevisionChanges(rev.number == 1, tuple(changes(old, rev.choices)),
+                                            answer_changes(old, rev.choices))
+    return found
 
 
 def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | None:
@@ -201,6 +229,7 @@ def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | 
         "revision": rev.number, "template": template.version,
         "changes": [c.__dict__ for c in changes(previous.choices if previous else None,
                                                  choices)],
+        "answers_changed": list(answer_changes(previous.choices if previous else None, choices)),
         "flags": sorted(flags - {"other"}), "large_scale": rev.large_scale,
     })
     db.session.commit()
@@ -233,6 +262,11 @@ def customer_party(org: Organization) -> Party:
 def document(org: Organization, rev: ChoiceRevision) -> Document:
     """The agreement tailored to one revision of the organization's choices."""
     return tailor(rev.template.document_template, rev.choices, customer_party(org))
+
+
+def standard_document(org: Organization) -> Document:
+    """The current template with no choices made, to read before choosing."""
+    return tailor(current_template().document_template, Choices(), customer_party(org))
 
 
 def export_data(org: Organization, rev: ChoiceRevision) -> dict:

@@ -138,11 +138,19 @@ def test_changes_between_revisions(org):
     make_revision(org)
     make_revision(org, selected={**valid_choices().selected, "services": ("webhosting",
                                                                           "billing")})
+    make_revision(org, other={"purposes": "Nieuwsbrieven"}, disposition="return",
+                  signatory=Signatory("Anna de Vries", "Directeur", "director"))
     changes = agreements.changes_by_number(agreements.revisions(org))
-    services = next(c for c in changes[2] if c.group == "services")
+    assert changes[1].first and not changes[2].first
+    services = next(c for c in changes[2].groups if c.group == "services")
     assert services.added == ("billing",) and services.removed == ("email",)
-    assert {c.group for c in changes[1]} == {"services", "purposes", "data_categories",
-                                             "data_subjects"}
+    assert changes[2].answers == ()
+    assert {c.group for c in changes[1].groups} == {"services", "purposes", "data_categories",
+                                                    "data_subjects"}
+    third = changes[3]
+    assert [(c.group, c.added, c.removed, c.other_changed) for c in third.groups] == [
+        ("services", ("email",), ("billing",), False), ("purposes", (), (), True)]
+    assert third.answers == ("disposition", "signatory")
 
 
 def test_exports_hold_the_chosen_items(org):

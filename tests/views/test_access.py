@@ -97,6 +97,7 @@ def table(w):
         ("GET", "/agreement/preview", customers),
         ("GET", "/agreement/preview?revision=1", customers),
         ("GET", "/agreement/preview?revision=2", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/standard", customers),
         ("GET", "/agreement/history", customers),
         ("GET", "/agreement/history/1", customers),
         ("GET", "/agreement/history/2", {**customers, "member": 404, "owner": 404}),

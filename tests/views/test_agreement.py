@@ -71,6 +71,30 @@ def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(app, auth, p
     assert auth.client.get("/agreement/history").get_data(as_text=True).count("Revisi") == 0
 
 
+def test_error_summary_follows_the_page_order(app, auth, people):
+    auth.login(people[0].email)
+    page = _save(auth, services=None, data_subjects=None, data_categories=["health"],
+                 contact_email="geen-adres", signatory_name="").get_data(as_text=True)
+    summary = page.split('class="error-summary"')[1].split("</ul>")[0]
+    targets = [part.split('"')[0] for part in summary.split('href="#')[1:]]
+    assert targets == ["services", "sensitive_ack", "data_subjects", "contact_email",
+                       "signatory_name"]
+    assert ").:" not in summary and "…:" not in summary
+    # each target can take focus, so the link moves the keyboard there too
+    assert 'id="services" tabindex="-1"' in page and 'id="data_subjects" tabindex="-1"' in page
+    # the acknowledgement sits in the personal-data section, under the protected items
+    section = page.split('id="data_categories"')[1].split("</fieldset>")[0]
+    assert section.index('data-sensitive') < section.index('id="sensitive_ack"')
+
+
+def test_standard_text_can_be_read_before_any_choice(app, auth, people):
+    auth.login(people[1].email)  # a member, before the owner chose anything
+    page = auth.client.get("/agreement/standard").get_data(as_text=True)
+    assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
+    assert "Bakkerij Jansen B.V." in page and 'href="/agreement/choices"' not in page.split(
+        "<h1>")[1].split("</div>")[0]
+
+
 def test_over_long_text_is_refused(app, auth, people):
     auth.login(people[0].email)
     page = _save(auth, other_services="x" * 501).get_data(as_text=True)
@@ -122,8 +146,14 @@ def test_history_keeps_earlier_choices(app, auth, people):
     auth.login(people[0].email)
     _save(auth)
     _save(auth, services=["webhosting", "billing"])
+    _save(auth, services=["webhosting", "billing"], contact_name="Nieuwe FG",
+          disposition="delete")
     history = auth.client.get("/agreement/history").get_data(as_text=True)
     assert 'class="added"' in history and "Billing" in history and 'class="removed"' in history
+    third, second, first = history.split('class="card"')[1:4]
+    assert "Eerste keuzes" in first and 'class="added"' not in first
+    assert "Diensten" in second and "Contactpunt" not in second
+    assert "Contactpunt voor meldingen van datalekken" in third and "Na afloop" in third
     first = auth.client.get("/agreement/preview?revision=1").get_data(as_text=True)
     annex = first.split('id="bijlage-1"')[1].split('id="bijlage-2"')[0]
     assert "E-mail" in annex and "Billing" not in annex
