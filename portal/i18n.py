@@ -125,6 +125,10 @@ DISPOSITION_LABELS = {
     "delete": _l("Voxio deletes or destroys all personal data"),
     "return_then_delete": _l("Voxio returns all personal data to the customer, then deletes it"),
 }
+AUTHORITY_LABELS = {
+    "director": _l("director, authorised according to the Trade Register"),
+    "proxy": _l("holds a power of attorney from an authorised director"),
+}
 FLAG_LABELS = {
     "special": _l("special category (GDPR art. 9)"),
     "criminal": _l("criminal data (GDPR art. 10)"),
@@ -145,6 +149,7 @@ def template_globals() -> dict:
             "ACTOR_LABELS": ACTOR_LABELS, "GROUP_TITLES": GROUP_TITLES,
             "GROUP_HINTS": GROUP_HINTS, "FLAG_LABELS": FLAG_LABELS,
             "DISPOSITION_LABELS": DISPOSITION_LABELS,
+            "AUTHORITY_LABELS": AUTHORITY_LABELS,
             "utcnow": utcnow}
 
 

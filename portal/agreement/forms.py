@@ -21,6 +21,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class AcknowledgementField(BooleanField):
+    summary_label = _l("Confirmation for protected data")  # the full label is a sentence
+
+
 YES_NO = {"yes": True, "no": False}
 
 
@@ -40,7 +44,7 @@ def choices_form(template: Template, choices: Choices | None = None) -> FlaskFor
             OTHER_LABELS[group.key], validators=[Length(max=OTHER_MAX)],
             render_kw={"rows": 2, "maxlength": OTHER_MAX})
         if group.key == last_sensitive:
-            fields["sensitive_ack"] = BooleanField(_l(
+            fields["sensitive_ack"] = AcknowledgementField(_l(
                 "We have a legal basis for processing these data, and for the BSN a basis in "
                 "law (UAVG art. 46)"))
     fields.update(_answer_fields())

@@ -92,8 +92,7 @@
   function updateAck() {
     if (!ack) { return; }
     var any = form.querySelector("input[data-sensitive]:checked");
-    var hasError = ack.classList.contains("field--error");
-    ack.hidden = !any && !hasError;
+    ack.hidden = !any;
   }
   form.addEventListener("change", function (event) {
     if (event.target.name === "services") { updateSuggestions(); }
