@@ -85,6 +85,9 @@ def test_error_summary_follows_the_page_order(app, auth, people):
     # the acknowledgement sits in the personal-data section, under the protected items
     section = page.split('id="data_categories"')[1].split("</fieldset>")[0]
     assert section.index('data-sensitive') < section.index('id="sensitive_ack"')
+    ack = section.split('id="sensitive"')[1]
+    assert ack.index('id="sensitive_ack-error"') < ack.index('<div class="check">') \
+        < ack.index('id="sensitive_ack"') < ack.index('<label for="sensitive_ack"')
 
 
 def test_standard_text_can_be_read_before_any_choice(app, auth, people):
