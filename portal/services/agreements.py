@@ -97,7 +97,8 @@ def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, s
         if unknown:
             found.append((group.key, _("Choose only from the list.")))
         elif not keys and not other:
-            found.append((group.key, _("Tick at least one item, or describe it in the text box of this section.")))
+            found.append((group.key, _(
+                "Tick at least one item, or describe it in the text box of this section.")))
         if len(other) > OTHER_MAX:
             found.append((f"other_{group.key}",
                           _("Use at most %(n)d characters.", n=OTHER_MAX)))

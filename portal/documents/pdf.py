@@ -1,0 +1,154 @@
+"""The tailored agreement as a PDF/A-3b file, typeset with typst.
+
+Customer text never enters typst markup: the template reads every string from a JSON input,
+so a name like ``#pdf.attach(..)`` or ``*bold*`` is printed as written. Fonts come from the
+typst package itself (Libertinus Serif), never from the host, so every machine renders the
+same bytes for the same input.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+
+import segno
+import typst
+
+from portal.documents.contract import Document, dutch_date
+
+PDF_STANDARD = "a-3b"  # PDF/A-3 allows the choices as an embedded (associated) JSON file
+
+
+class RenderError(RuntimeError):
+    """typst refused the document (a bug in the template, never in customer input)."""
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """One party's place on the signature page."""
+
+    role: str
+    organization: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+    description: str
+    mime: str = "application/json"
+
+
+@dataclass(frozen=True)
+class PdfSpec:
+    """Everything the PDF holds beyond the agreement text itself."""
+
+    document_id: str
+    verify_url: str
+    created: datetime
+    signatures: tuple[SignatureBlock, ...]
+    footer: str = ""
+    draft_note: str = ""
+    evidence: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = field(default=())
+
+
+SIGNING_HEADING = "Ondertekening"
+SIGNING_INTRO = ("Partijen ondertekenen deze overeenkomst elektronisch. Iedere handtekening is "
+                 "een digitale handtekening in dit pdf-bestand; controleer haar met een "
+                 "pdf-lezer of op de controlepagina van het document.")
+EVIDENCE_HEADING = "Bewijsstuk van ondertekening"
+EVIDENCE_INTRO = ("Vastgelegd door het klantportaal van Verwerker op het moment van "
+                  "ondertekening. De digitale handtekeningen in dit bestand dekken ook deze "
+                  "pagina.")
+
+
+def render(document: Document, spec: PdfSpec) -> bytes:
+    """The agreement as PDF/A-3b bytes: text, signature page, evidence, QR code, attachments."""
+    inputs = {"data": json.dumps(_data(document, spec), ensure_ascii=False),
+              "qr": _qr_svg(spec.verify_url)}
+    for index, attachment in enumerate(spec.attachments):
+        # sys.inputs holds strings only; the JSON attachments are UTF-8 text.
+        inputs[f"file{index}"] = attachment.data.decode("utf-8")
+    try:
+        return typst.compile(_template(), sys_inputs=inputs, pdf_standards=[PDF_STANDARD],
+                             ignore_system_fonts=True, font_paths=[_fonts()],
+                             timestamp=int(spec.created.timestamp()))
+    except typst.TypstError as error:  # pragma: no cover - template bugs only
+        raise RenderError(str(error)) from error
+
+
+def text_lines(document: Document, spec: PdfSpec) -> list[str]:
+    """What the pages after the agreement say (signature page, evidence), in order."""
+    lines = [SIGNING_HEADING, SIGNING_INTRO]
+    for block in spec.signatures:
+        lines += [block.role, block.organization]
+        for label, value in block.rows:
+            lines += [label, value]
+    if spec.evidence:
+        lines += [EVIDENCE_HEADING, EVIDENCE_INTRO]
+        for label, value in spec.evidence:
+            lines += [label, value]
+    return lines
+
+
+@cache
+def _template() -> bytes:
+    return files("portal.documents").joinpath("typst/agreement.typ").read_bytes()
+
+
+def _fonts() -> str:
+    return str(files("portal.documents").joinpath("fonts"))
+
+
+def _qr_svg(url: str) -> str:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, svgns=True, border=0)
+    return out.getvalue().decode()
+
+
+def _data(doc: Document, spec: PdfSpec) -> dict:
+    header = []
+    for party in doc.parties:
+        value = [f"{party.name}, KvK {party.kvk_number}"]
+        if party.address:
+            value.append(party.address)
+        if party.customer_number:
+            value.append(f"Klantnummer {party.customer_number}")
+        header.append((party.role, "\n".join(value)))
+    header += [(detail.label, detail.value) for detail in doc.details]
+    customer = doc.parties[-1].name if doc.parties else ""
+    return {
+        "title": doc.title,
+        "provider": doc.parties[0].name if doc.parties else "",
+        "customer": customer,
+        "document_id": spec.document_id,
+        "date": [spec.created.year, spec.created.month, spec.created.day],
+        "version_line": f"Versie {doc.version} van {dutch_date(doc.published)}",
+        "footer": spec.footer or f"Document {spec.document_id}",
+        "verify_url": spec.verify_url,
+        "qr_alt": f"QR-code naar {spec.verify_url}",
+        "draft_note": spec.draft_note,
+        "header": header,
+        "preamble": doc.preamble,
+        "articles": [{"heading": a.heading,
+                      "clauses": [{"number": c.number, "text": c.text, "items": list(c.items)}
+                                  for c in a.clauses]} for a in doc.articles],
+        "annex1": {"heading": doc.annex1_heading, "closing": doc.annex1_closing,
+                   "lists": [{"heading": f"{lst.code}. {lst.heading}",
+                              "entries": list(lst.entries)} for lst in doc.annex1]},
+        "annex2": {"heading": doc.annex2_heading, "intro": doc.annex2_intro,
+                   "items": list(doc.annex2_items)},
+        "signing": {"heading": SIGNING_HEADING, "intro": SIGNING_INTRO,
+                    "blocks": [{"role": b.role, "organization": b.organization,
+                                "rows": [list(r) for r in b.rows]} for b in spec.signatures]},
+        "evidence": {"heading": EVIDENCE_HEADING, "intro": EVIDENCE_INTRO,
+                     "rows": [list(r) for r in spec.evidence]},
+        "attachments": [{"name": a.name, "mime": a.mime, "description": a.description,
+                         "input": f"file{i}"} for i, a in enumerate(spec.attachments)],
+    }

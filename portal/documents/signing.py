@@ -1,0 +1,162 @@
+"""PAdES signatures with pyHanko: the customer at B-LT, Voxio's seal at B-LTA, renewals.
+
+Order matters for long-term validation: the customer's signature embeds its own revocation
+proof (B-LT); Voxio's seal then adds its proof and a document timestamp over everything
+(B-LTA). Later renewals add a fresh archive timestamp before the last one's proof goes stale.
+
+pyHanko's synchronous calls run their own event loop: never call these from inside one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from portal.documents.pki import Credential
+
+# Room for the CMS blob: a P-256 signature with its chain, a timestamp token and its chain.
+# Reserving it up front spares pyHanko a dummy signing run to measure the size.
+SIGNATURE_BYTES = 16_384
+
+CUSTOMER_FIELD = "Verwerkingsverantwoordelijke"
+PROVIDER_FIELD = "Verwerker"
+
+
+class SigningError(RuntimeError):
+    """Signing failed (bad key, unreachable TSA, invalid chain...)."""
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """CRLs and OCSP responses (DER) to embed, so validation never needs the network."""
+
+    crls: tuple[bytes, ...] = ()
+    ocsps: tuple[bytes, ...] = ()
+
+    def __add__(self, other: Revocation) -> Revocation:
+        return Revocation(self.crls + other.crls, self.ocsps + other.ocsps)
+
+
+def asn1_cert(cert: x509.Certificate | bytes) -> asn1_x509.Certificate:
+    der = cert if isinstance(cert, bytes) else cert.public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+def credential_signer(credential: Credential,
+                      chain: Iterable[x509.Certificate]) -> signers.Signer:
+    """A pyHanko signer for a key we hold in memory."""
+    key_der = credential.key.private_bytes(serialization.Encoding.DER,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption())
+    return signers.SimpleSigner(
+        signing_cert=asn1_cert(credential.cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c) for c in chain]))
+
+
+def pkcs12_signer(data: bytes, passphrase: bytes | None) -> signers.Signer:
+    """A pyHanko signer from a PKCS#12 file (Voxio's seal in production)."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+    except ValueError as error:
+        raise SigningError(f"cannot read the PKCS#12 seal: {error}") from error
+    if key is None or cert is None:
+        raise SigningError("the PKCS#12 file holds no key and certificate")
+    return credential_signer(Credential(cert, key), extra or ())
+
+
+@contextmanager
+def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
+                  cert_label: str | None = None) -> Iterator[signers.Signer]:
+    """A pyHanko signer whose key stays on a PKCS#11 token (HSM, smart card, SoftHSM2)."""
+    from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11SigningContext
+
+    config = PKCS11SignatureConfig(module_path=module,
+                                   token_criteria=TokenCriteria(label=token_label),
+                                   key_label=key_label, cert_label=cert_label or key_label,
+                                   user_pin=pin, other_certs_to_pull=None)
+    try:
+        with PKCS11SigningContext(config) as signer:
+            yield signer
+    except SigningError:
+        raise
+    except Exception as error:  # pkcs11 raises its own exception family
+        raise SigningError(f"PKCS#11 token unavailable: {error}") from error
+
+
+def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reason: str,
+         location: str, timestamper: TimeStamper, trust_roots: Iterable[x509.Certificate],
+         revocation: Revocation, archive: bool = False, allow_fetching: bool = False,
+         contact_info: str | None = None) -> bytes:
+    """Add one signature as a new revision: B-LT, or B-LTA when ``archive`` is set."""
+    context = ValidationContext(trust_roots=[asn1_cert(c) for c in trust_roots],
+                                crls=list(revocation.crls), ocsps=list(revocation.ocsps),
+                                allow_fetching=allow_fetching)
+    meta = PdfSignatureMetadata(
+        field_name=field_name, name=name, reason=reason, location=location,
+        contact_info=contact_info, subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=True, use_pades_lta=archive, validation_context=context)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    try:
+        out = PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
+            writer, bytes_reserved=SIGNATURE_BYTES)
+    except Exception as error:
+        raise SigningError(f"signing as {field_name} failed: {error}") from error
+    return out.getvalue()
+
+
+def renew(pdf: bytes, timestamper: TimeStamper, *, trust_roots: Iterable[x509.Certificate],
+          revocation: Revocation, at: datetime | None = None,
+          allow_fetching: bool = False) -> bytes:
+    """Add a fresh archive timestamp over the document and its newest validation data."""
+    context = ValidationContext(trust_roots=[asn1_cert(c) for c in trust_roots],
+                                crls=list(revocation.crls), ocsps=list(revocation.ocsps),
+                                allow_fetching=allow_fetching, moment=at)
+    buffer = io.BytesIO(pdf)
+    try:
+        PdfTimeStamper(timestamper).update_archival_timestamp_chain(
+            PdfFileReader(buffer, strict=False), context, in_place=True)
+    except Exception as error:
+        raise SigningError(f"renewing the archive timestamp failed: {error}") from error
+    return buffer.getvalue()
+
+
+def sign_agreement(pdf: bytes, *, customer: signers.Signer, customer_name: str,
+                   seal: signers.Signer, provider_name: str, timestamper: TimeStamper,
+                   trust_roots: Iterable[x509.Certificate], revocation: Revocation,
+                   location: str = "Nederland") -> bytes:
+    """The customer's signature (B-LT), then Voxio's seal with an archive timestamp (B-LTA)."""
+    signed = sign(pdf, customer, field_name=CUSTOMER_FIELD, name=customer_name,
+                  reason="Akkoord met de verwerkersovereenkomst", location=location,
+                  timestamper=timestamper, trust_roots=trust_roots, revocation=revocation)
+    return countersign(signed, seal, provider_name=provider_name, timestamper=timestamper,
+                       trust_roots=trust_roots, revocation=revocation, location=location)
+
+
+def countersign(pdf: bytes, seal: signers.Signer, *, provider_name: str,
+                timestamper: TimeStamper, trust_roots: Iterable[x509.Certificate],
+                revocation: Revocation, location: str = "Nederland",
+                allow_fetching: bool = False) -> bytes:
+    """Voxio's seal over a customer-signed PDF, at PAdES B-LTA."""
+    return sign(pdf, seal, field_name=PROVIDER_FIELD, name=provider_name,
+                reason="Ondertekend door Verwerker", location=location,
+                timestamper=timestamper, trust_roots=trust_roots, revocation=revocation,
+                archive=True, allow_fetching=allow_fetching)

@@ -1,0 +1,86 @@
+"""RFC 3161 timestamps: the portal's own in-process TSA, or an external one by URL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asn1crypto import algos, cms, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper, TimeStamper
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from portal.documents.pki import Authority, Credential
+
+# Our TSA policy: an OID under the UUID arc (ITU-T X.667), so it can never clash with another's.
+TSA_POLICY = "2.25.190829348721340196447160386452187716623"
+
+
+class LocalTimeStamper(DummyTimeStamper):
+    """A TSA inside the portal that keeps its key loaded and signs with ECDSA or RSA.
+
+    pyHanko's DummyTimeStamper re-parses the key on every token and signs RSA only; a TSA
+    answers every signature, so we keep the parsed key.
+    """
+
+    def __init__(self, tsa: Credential, chain: list, fixed_dt: datetime | None = None):
+        super().__init__(tsa_cert=_asn1_cert(tsa.cert), tsa_key=None,
+                         certs_to_embed=[_asn1_cert(c) for c in chain], fixed_dt=fixed_dt)
+        self._key = tsa.key
+
+    def _build_tst_info(self, message_imprint, dt, req) -> tsp.TSTInfo:
+        info = super()._build_tst_info(message_imprint, dt, req)
+        info["policy"] = tsp.ObjectIdentifier(TSA_POLICY)
+        return info
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
+        # Build the signed attributes exactly as pyHanko does, then sign with our loaded key.
+        signed_attrs = _signed_attrs(self, tst_info_data, md_algorithm, dt)
+        digest = get_pyca_cryptography_hash(md_algorithm.upper())
+        if isinstance(self._key, ec.EllipticCurvePrivateKey):
+            signature = self._key.sign(signed_attrs.dump(), ec.ECDSA(digest))
+        else:
+            signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), digest)
+        return signature, signed_attrs
+
+    def _build_signed_data(self, tst_info_data, md_algorithm, signature, signed_attrs) -> dict:
+        data = super()._build_signed_data(tst_info_data, md_algorithm, signature, signed_attrs)
+        if isinstance(self._key, ec.EllipticCurvePrivateKey):
+            info = data["signer_infos"][0]
+            info["signature_algorithm"] = algos.SignedDigestAlgorithm(
+                {"algorithm": f"{md_algorithm}_ecdsa"})
+        return data
+
+
+def _signed_attrs(stamper: DummyTimeStamper, tst_info_data: bytes, md_algorithm: str,
+                  dt: datetime) -> cms.CMSAttributes:
+    from pyhanko.sign import general
+    from pyhanko.sign.general import simple_cms_attribute
+
+    md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+    md.update(tst_info_data)
+    return cms.CMSAttributes([
+        simple_cms_attribute("content_type", "tst_info"),
+        simple_cms_attribute("signing_time", cms.Time({"utc_time": cms.UTCTime(dt)})),
+        simple_cms_attribute("signing_certificate",
+                             general.as_signing_certificate(stamper.tsa_cert)),
+        simple_cms_attribute("message_digest", md.finalize()),
+    ])
+
+
+def local(authority: Authority, fixed_dt: datetime | None = None) -> TimeStamper:
+    """The portal's own TSA (the embedded default)."""
+    return LocalTimeStamper(authority.tsa, authority.chain(authority.tsa.cert), fixed_dt)
+
+
+def external(url: str, timeout: int = 10) -> TimeStamper:
+    """An RFC 3161 TSA reached over HTTP (production)."""
+    return HTTPTimeStamper(url, timeout=timeout)
+
+
+def _asn1_cert(cert) -> asn1_x509.Certificate:
+    from cryptography.hazmat.primitives import serialization
+
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))

@@ -1,0 +1,122 @@
+"""Signing and validating real PAdES files with a throwaway PKI, checked by pyHanko and poppler."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
+
+from portal.documents import pki, signing, timestamps, validation
+from tests.documents.tools import pdfsig, qpdf_check
+
+SIGNATORY = pki.SignerName("Petra Jansen", "Bakkerij Jansen B.V.", "petra@bakkerij.nl",
+                           title="Directeur")
+
+
+def material(authority: pki.Authority, certs, at: datetime) -> signing.Revocation:
+    crls, ocsps = authority.revocation_material(certs, at)
+    return signing.Revocation(tuple(crls), tuple(ocsps))
+
+
+def sign_both(authority, unsigned: bytes, at: datetime | None = None):
+    at = at or datetime.now(UTC)
+    customer = authority.issue_signer(SIGNATORY, at)
+    certs = [customer.cert, authority.signing_ca.cert, authority.seal.cert, authority.tsa.cert]
+    signed = signing.sign_agreement(
+        unsigned,
+        customer=signing.credential_signer(customer, authority.chain(customer.cert)),
+        customer_name="Petra Jansen",
+        seal=signing.credential_signer(authority.seal, authority.chain(authority.seal.cert)),
+        provider_name="Voxio Test", timestamper=timestamps.local(authority),
+        trust_roots=[authority.root.cert], revocation=material(authority, certs, at))
+    return signed, customer
+
+
+@pytest.fixture(scope="module")
+def signed(authority, unsigned):
+    return sign_both(authority, unsigned)[0]
+
+
+def test_both_signatures_pass_pades_validation_now_and_a_day_later(authority, signed):
+    for at in (None, datetime.now(UTC) + timedelta(days=1)):
+        report = validation.inspect(signed, [authority.root.cert], at=at)
+        assert [(s.field, s.verdict, s.intact, s.valid, s.trusted) for s in report.signatures] == [
+            ("Verwerkingsverantwoordelijke", "passed", True, True, True),
+            ("Verwerker", "passed", True, True, True)], report
+        assert report.ok
+    customer, seal = report.signatures
+    assert customer.signer == "Petra Jansen" and customer.email == "petra@bakkerij.nl"
+    assert customer.organization == "Bakkerij Jansen B.V."
+    assert seal.level == "B-LTA" and customer.level == "B-LTA"  # the archive stamp covers both
+    assert customer.coverage == "revision" and customer.later_changes in ("signatures",
+                                                                          "validation data")
+    assert seal.timestamp is not None and customer.timestamp is not None
+    assert [t.verdict for t in report.timestamps] == ["passed"]
+
+
+def test_poppler_and_qpdf_accept_the_signed_file(tmp_path, signed):
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    out = pdfsig(path)
+    assert out.count("Signature is Valid") >= 2, out
+    assert "Petra Jansen" in out
+    assert qpdf_check(path).returncode == 0
+
+
+def test_a_year_later_it_validates_after_a_renewal(authority, signed):
+    year = datetime.now(UTC) + timedelta(days=365)
+    before = validation.inspect(signed, [authority.root.cert], at=year)
+    assert not before.ok  # the timestamp's revocation proof has gone stale
+    renew_at = datetime.now(UTC) + timedelta(days=300)
+    renewed = signing.renew(
+        signed, timestamps.local(authority, fixed_dt=renew_at),
+        trust_roots=[authority.root.cert],
+        revocation=material(authority, [authority.tsa.cert, authority.signing_ca.cert],
+                            renew_at), at=renew_at)
+    assert renewed.startswith(signed)  # incremental: the earlier bytes stay
+    after = validation.inspect(renewed, [authority.root.cert], at=year)
+    assert after.ok, after
+    assert len(after.timestamps) == 2
+
+
+def test_a_changed_byte_breaks_the_signatures(authority, signed):
+    start = signed.index(b"Verwerkersovereenkomst", 2000)
+    tampered = signed[:start] + b"X" + signed[start + 1:]
+    report = validation.inspect(tampered, [authority.root.cert])
+    assert not report.ok
+    assert not any(s.intact for s in report.signatures)
+
+
+def test_an_unknown_issuer_is_reported_untrusted(authority, unsigned):
+    other = pki.create_authority("Other Test CA", "http://127.0.0.1:9", datetime.now(UTC))
+    signed, _customer = sign_both(other, unsigned)
+    report = validation.inspect(signed, [authority.root.cert])
+    customer = report.signatures[0]
+    assert customer.intact and customer.valid and not customer.trusted
+    assert customer.verdict == "indeterminate" and customer.problem
+    assert validation.inspect(signed, [other.root.cert]).ok
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", b"%PDF-1.7\n%garbage\n", b"\x00" * 100])
+def test_garbage_is_not_a_pdf(authority, data):
+    with pytest.raises(validation.NotAPdf):
+        validation.inspect(data, [authority.root.cert])
+
+
+def test_a_truncated_pdf_is_refused_or_reports_no_valid_signature(authority, signed):
+    try:
+        report = validation.inspect(signed[: len(signed) // 2], [authority.root.cert])
+    except validation.NotAPdf:
+        return
+    assert not report.ok
+
+
+def test_one_shot_certificates_name_the_signatory(authority):
+    cred = authority.issue_signer(SIGNATORY, datetime.now(UTC))
+    subject = cred.cert.subject
+    assert subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Petra Jansen"
+    assert subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)[0].value == SIGNATORY.email
+    assert cred.cert.signature_hash_algorithm.name == hashes.SHA256().name
+    assert cred.cert.issuer == authority.signing_ca.cert.subject

@@ -1,0 +1,31 @@
+"""Independent checks with poppler and qpdf (Debian packages installed by .ci/run)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+
+def pdf_text(path: Path) -> str:
+    # -raw keeps the content-stream order: row by row, as typst lays out the grids.
+    return run("pdftotext", "-raw", "-enc", "UTF-8", str(path), "-").stdout
+
+
+def body_words(text: str, document_id: str) -> list[str]:
+    """The words of the pages, without the running footer (document id, page, URL)."""
+    kept = [line for line in text.splitlines()
+            if not (line.startswith(f"Document {document_id}") or re.match(r"^https?://", line))]
+    return [word for word in " ".join(kept).split() if word not in ("•", "‣")]  # list markers
+
+
+def qpdf_check(path: Path) -> subprocess.CompletedProcess:
+    return run("qpdf", "--check", str(path))
+
+
+def pdfsig(path: Path) -> str:
+    return run("pdfsig", str(path)).stdout
