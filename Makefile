@@ -25,6 +25,7 @@ translations: $(VENV)/.runtime
 run: $(VENV)/.runtime translations
 	PORTAL_ENV=development $(BIN)/flask db upgrade
 	PORTAL_ENV=development $(BIN)/flask seed demo
+	PORTAL_ENV=development $(BIN)/flask pki init
 	PORTAL_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL).

@@ -15,6 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
         settings.update(config)
     config_module.check_production(settings)
     Path(settings["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    for key, folder in (("FILES_PATH", "files"), ("PKI_PATH", "pki")):
+        settings[key] = settings.get(key) or str(Path(settings["INSTANCE_PATH"]) / folder)
 
     app = Flask(
         __name__,
@@ -69,7 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
     from portal.organization import bp as organization_bp
+    from portal.pki import bp as pki_bp
     from portal.staff import bp as staff_bp
+    from portal.verify import bp as verify_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -77,3 +81,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organization_bp, url_prefix="/organization")
     app.register_blueprint(agreement_bp, url_prefix="/agreement")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(pki_bp, url_prefix="/pki")

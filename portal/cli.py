@@ -18,6 +18,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(staff_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(pki_group)
+    app.cli.add_command(agreements_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -84,7 +86,41 @@ def keys_new(key_id: str) -> None:
 @keys_group.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt stored secrets under the first key of ENCRYPTION_KEYS."""
-    from portal.services import twofactor
+    from portal.services import storage, trust, twofactor
 
     changed = twofactor.reencrypt_secrets(cli_actor())
     click.echo(f"re-encrypted {changed} TOTP secret(s) under the current key")
+    files = sum(storage.rotate(key) for key in storage.all_keys())
+    click.echo(f"re-encrypted {files} stored file(s) under the current key")
+    if (trust.pki_path() / "root.crt").exists():
+        click.echo(f"re-encrypted {trust.rotate_keys()} PKI key(s) under the current key")
+
+
+pki_group = AppGroup("pki", help="The embedded PKI (root CA, signing CA, seal, TSA).")
+
+
+@pki_group.command("init")
+def pki_init() -> None:
+    """Create the embedded PKI unless it exists (idempotent)."""
+    from portal.services import trust
+
+    created = trust.initialise(cli_actor())
+    auth = trust.authority()
+    click.echo(("created" if created else "exists") + f": {auth.root.cert.subject.rfc4514_string()}"
+               f" in {trust.pki_path()}")
+
+
+agreements_group = AppGroup("agreements", help="Signed agreements.")
+
+
+@agreements_group.command("renew-timestamps")
+def renew_timestamps() -> None:
+    """Add a fresh archive timestamp where the last one ages (idempotent; run daily)."""
+    from portal.services import signatures
+
+    result = signatures.renew_due(cli_actor("renewal"))
+    click.echo(f"renewed {len(result.renewed)} agreement(s)")
+    for public_id, error in result.failed:
+        click.echo(f"FAILED {public_id}: {error}", err=True)
+    if result.failed:
+        raise SystemExit(1)

@@ -103,6 +103,27 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "LANGUAGES": ("nl", "en"),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "AUDIT_PAGE_SIZE": 50,
+        # Stored files (encrypted) and the embedded PKI's certificates and encrypted keys.
+        # (default: folders in INSTANCE_PATH; see portal.create_app)
+        "FILES_PATH": env.get("FILES_PATH") or None,
+        "PKI_PATH": env.get("PKI_PATH") or None,
+        "PKI_ORGANIZATION": env.get("PKI_ORGANIZATION") or "Voxio Internet Services",
+        # Voxio's seal: the embedded PKI's seal certificate unless one of these is set.
+        "SEAL_PKCS12_PATH": env.get("SEAL_PKCS12_PATH") or None,
+        "SEAL_PKCS12_PASSWORD": env.get("SEAL_PKCS12_PASSWORD") or None,
+        "SEAL_PKCS11_MODULE": env.get("SEAL_PKCS11_MODULE") or None,
+        "SEAL_PKCS11_TOKEN": env.get("SEAL_PKCS11_TOKEN") or None,
+        "SEAL_PKCS11_KEY": env.get("SEAL_PKCS11_KEY") or None,
+        "SEAL_PKCS11_PIN": env.get("SEAL_PKCS11_PIN") or None,
+        # Timestamps: the embedded TSA unless an RFC 3161 URL is set (with its trust roots).
+        "TSA_URL": env.get("TSA_URL") or None,
+        "TSA_TRUST_ROOTS": env.get("TSA_TRUST_ROOTS") or None,  # PEM file
+        # Extra trust roots for validation (PEM file): a seal or TSA from another CA.
+        "EXTRA_TRUST_ROOTS": env.get("EXTRA_TRUST_ROOTS") or None,
+        # Renew archive timestamps this many days after the last one (before its proof ages).
+        "TIMESTAMP_RENEW_DAYS": _int(env.get("TIMESTAMP_RENEW_DAYS"), 60),
+        "VERIFY_MAX_BYTES": _int(env.get("VERIFY_MAX_BYTES"), 10 * 1024 * 1024),
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",
     }
 
 

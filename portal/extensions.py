@@ -10,7 +10,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from portal.ratelimit import AUTH_LIMIT
+from portal.ratelimit import AUTH_LIMIT, VERIFY_LIMIT
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,4 +30,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, application_limits=[AUTH_LIMIT])
+limiter = Limiter(key_func=get_remote_address, application_limits=[AUTH_LIMIT, VERIFY_LIMIT])

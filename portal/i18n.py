@@ -59,6 +59,13 @@ ACTION_LABELS = {
     "audit.exported": _l("Audit log downloaded"),
     "agreement.choices_saved": _l("Agreement choices saved"),
     "agreement.choices_exported": _l("Agreement choices exported"),
+    "agreement.prepared": _l("Agreement prepared for signing"),
+    "agreement.signed": _l("Agreement signed and countersigned"),
+    "agreement.download": _l("Signed agreement downloaded"),
+    "agreement.report": _l("Validation report viewed"),
+    "agreement.integrity_alert": _l("Stored agreement failed its integrity check"),
+    "agreement.timestamp_renewed": _l("Archive timestamp renewed"),
+    "pki.created": _l("Certificate authority created"),
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.logout": _l("Signed out"),
@@ -88,9 +95,12 @@ OBJECT_LABELS = {
     "Invitation": _l("Invitation"),
     "Organization": _l("Organization"),
     "ChoiceRevision": _l("Choices revision"),
+    "PreparedDocument": _l("Prepared document"),
+    "SignedAgreement": _l("Signed agreement"),
 }
 ACTOR_LABELS = {"anonymous": _l("(not signed in)"), "system": _l("(system)"),
-                "seed": _l("(demo data)"), "cli": _l("(command line)")}
+                "seed": _l("(demo data)"), "cli": _l("(command line)"),
+                "renewal": _l("(timestamp renewal)")}
 
 
 GROUP_TITLES = {

@@ -38,6 +38,11 @@ AUTH_LIMIT = ApplicationLimit(
     limit_provider=_auth_limit, scope="auth", methods=["POST"], exempt_when=_not_an_auth_post
 )
 
+# Uploads to the public verify page cost a validation each: limited the same way.
+VERIFY_LIMIT = ApplicationLimit(
+    limit_provider=lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify",
+    methods=["POST"], exempt_when=lambda: request.endpoint != "verify.check")
+
 
 PREFIX = "portal-db+"
 

@@ -8,7 +8,7 @@ from portal.agreement import bp
 from portal.agreement.forms import choices_form, choices_from, item_runs, suggestion_names
 from portal.documents import html
 from portal.forms import apply_error
-from portal.services import ServiceError, agreements
+from portal.services import ServiceError, agreements, signatures
 from portal.web import current_actor, customer_required
 
 
@@ -27,7 +27,8 @@ def overview():
     org = current_user.organization
     latest = agreements.latest_revision(org)
     return render_template("agreement/overview.html", latest=latest,
-                           template=agreements.current_template())
+                           template=agreements.current_template(),
+                           signed=signatures.current_agreement(org))
 
 
 @bp.route("/choices", methods=["GET", "POST"])

@@ -16,24 +16,34 @@ from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from portal.models.mail import OutboxMessage
 from portal.models.scoping import OrgOwned
+from portal.models.signatures import (
+    AgreementFile,
+    IssuedCertificate,
+    PreparedDocument,
+    SignedAgreement,
+)
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "CUSTOMER_ROLES",
     "GENESIS_HASH",
     "STAFF_ROLES",
+    "AgreementFile",
     "AgreementTemplate",
     "AuditChainHead",
     "AuditEvent",
     "ChoiceRevision",
     "Invitation",
+    "IssuedCertificate",
     "LoginThrottle",
     "OrgOwned",
     "Organization",
     "OutboxMessage",
+    "PreparedDocument",
     "RateLimitCounter",
     "RecoveryCode",
     "Role",
+    "SignedAgreement",
     "UTCDateTime",
     "User",
     "UserSession",

@@ -1,4 +1,5 @@
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -15,7 +16,15 @@ from portal.documents import html
 from portal.extensions import db
 from portal.forms import ActionForm, AuditFilterForm, apply_error
 from portal.models import Invitation, Organization, OutboxMessage, Role, User
-from portal.services import ServiceError, agreements, audit, invitations, organizations, users
+from portal.services import (
+    ServiceError,
+    agreements,
+    audit,
+    invitations,
+    organizations,
+    signatures,
+    users,
+)
 from portal.services.organizations import OrganizationData
 from portal.staff import bp
 from portal.staff.forms import (
@@ -83,7 +92,21 @@ def _customer_page(org: Organization, invite_form, status: int = 200):
         invitations=invitations.list_for(org), events=list(events),
         invite_form=invite_form, action_form=ActionForm(), role_form=RoleChangeForm(),
         revisions=revs, changes=agreements.changes_by_number(revs),
+        signed=signatures.agreements_of(org),
     ), status
+
+
+@bp.get("/customers/<int:org_id>/signed/<int:number>/download")
+def download_signed(org_id: int, number: int):
+    org = db.get_or_404(Organization, org_id)
+    agreement = signatures.by_number(org, number) or abort(404)
+    try:
+        data = signatures.signed_pdf(agreement, current_actor())
+    except signatures.IntegrityAlert:
+        return render_template("agreement/integrity_error.html", agreement=agreement), 500
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="verwerkersovereenkomst-'
+                               f'{agreement.public_id}.pdf"'})
 
 
 @bp.get("/customers/<int:org_id>/agreement/<int:number>")

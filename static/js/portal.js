@@ -47,6 +47,8 @@
       form.dataset.submitted = "1";
       button.setAttribute("aria-busy", "true");
       button.textContent = button.getAttribute("data-busy-label");
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.hidden = false; }
     });
   });
 

@@ -13,6 +13,8 @@ import pytest
 from portal.extensions import db
 from portal.models import Invitation, Role
 from portal.models import utcnow as now
+from portal.services import signatures
+from portal.services.context import Actor
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
@@ -43,9 +45,15 @@ def world(app):
         make_revision(org_a)
         make_revision(org_b)
         make_revision(org_b, large_scale=True)  # revision 2 exists only for B
+        actor = Actor(label_override="test")
+        prepared_b = signatures.prepare(org_b, people["owner_b"], actor)
+        signed_b = signatures.sign(prepared_b, signatures.Confirmation(
+            prepared_b.signatory_name, prepared_b.signatory_function, True),
+            people["owner_b"], None, actor)
         persist(org_a, org_b, *people.values(), *invitations.values())
         return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
-                               inv_b=invitations["b"], **people)
+                               inv_b=invitations["b"], prepared_b=prepared_b.public_id,
+                               signed_b=signed_b.public_id, **people)
 
 
 def table(w):
@@ -104,10 +112,33 @@ def table(w):
         ("GET", "/agreement/export.json", customers),
         ("GET", "/agreement/export.csv?revision=2", {**customers, "member": 404, "owner": 404}),
         ("GET", "/agreement/export.xml", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/sign", owners),
+        ("POST", "/agreement/sign", {**owners, "owner": 404}),  # no such prepared document
+        ("GET", "/agreement/sign/own", owners),
+        ("POST", "/agreement/sign/own", {**owners, "owner": 404}),
+        ("GET", f"/agreement/prepared/{w.prepared_b}.pdf", {**owners, "owner": 404}),
+        ("GET", "/agreement/signed", customers),
+        # Only B has signed agreement 1: A's users must not reach it.
+        ("GET", "/agreement/signed/1", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/signed/1/download", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/agreement/signed/1/report", {**customers, "member": 404, "owner": 404}),
+        ("GET", "/verify", everyone),
+        ("POST", "/verify", everyone),  # 200: the form asks for a file
+        ("GET", f"/verify/{w.signed_b}", everyone),
+        ("GET", "/verify/unknown-document", dict.fromkeys(ROLES, 404)),
+        ("GET", "/pki/", everyone),
+        ("GET", "/pki/root.crt", everyone),
+        ("GET", "/pki/signing_ca.crl", everyone),
+        ("GET", "/pki/seal.crl", dict.fromkeys(ROLES, 404)),
+        ("POST", "/pki/ocsp", everyone),  # answers "malformed request" in OCSP, not in HTTP
+        ("GET", "/pki/ocsp/MAo=", everyone),
         ("GET", "/staff/customers", staff),
         ("GET", "/staff/customers?flag=sensitive", staff),
         ("GET", f"/staff/customers/{b}/agreement/2", staff),
         ("GET", f"/staff/customers/{a}/agreement/2", {**staff, "staff": 404, "staff_admin": 404}),
+        ("GET", f"/staff/customers/{b}/signed/1/download", staff),
+        ("GET", f"/staff/customers/{a}/signed/1/download",
+         {**staff, "staff": 404, "staff_admin": 404}),
         ("GET", "/staff/customers/new", staff),
         ("GET", f"/staff/customers/{b}", staff),
         ("GET", f"/staff/customers/{a}/edit", staff),

@@ -1,0 +1,119 @@
+"""Prepared and signed agreements, their stored files, and the certificates the portal issued."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.accounts import Organization, User
+from portal.models.agreements import AgreementTemplate, ChoiceRevision
+from portal.models.scoping import OrgOwned
+from portal.models.types import UTCDateTime, utcnow
+
+
+class PreparedDocument(db.Model, OrgOwned):
+    """An unsigned PDF of one frozen revision, exactly as the customer reviews it.
+
+    Signing refers to it, so what was shown is what gets signed; its file never changes.
+    """
+
+    __tablename__ = "prepared_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)  # the document id in the PDF
+    revision_id: Mapped[int] = mapped_column(ForeignKey("choice_revisions.id"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("agreement_templates.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signatory_name: Mapped[str] = mapped_column(String(200))
+    signatory_function: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str] = mapped_column(String(80))
+
+    organization: Mapped[Organization] = relationship()
+    revision: Mapped[ChoiceRevision] = relationship()
+    template: Mapped[AgreementTemplate] = relationship()
+
+
+class SignedAgreement(db.Model, OrgOwned):
+    """A signed and countersigned agreement; one per prepared document."""
+
+    __tablename__ = "signed_agreements"
+    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... per organization
+    # Unique: a double submit of the same prepared document can only ever sign it once.
+    prepared_id: Mapped[int] = mapped_column(ForeignKey("prepared_documents.id"), unique=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("choice_revisions.id"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("agreement_templates.id"))
+    method: Mapped[str] = mapped_column(String(20))  # "portal" or "own_certificate"
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signatory_name: Mapped[str] = mapped_column(String(200))
+    signatory_email: Mapped[str] = mapped_column(String(254))
+    signatory_function: Mapped[str] = mapped_column(String(200))
+    signer_subject: Mapped[str] = mapped_column(String(500))  # as the certificate names it
+    signer_trusted: Mapped[bool] = mapped_column(Boolean, default=True)
+    trust_note: Mapped[str] = mapped_column(String(300), default="")
+    seal_subject: Mapped[str] = mapped_column(String(500))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    prepared: Mapped[PreparedDocument] = relationship()
+    revision: Mapped[ChoiceRevision] = relationship()
+    template: Mapped[AgreementTemplate] = relationship()
+    signed_by: Mapped[User | None] = relationship()
+    files: Mapped[list[AgreementFile]] = relationship(
+        back_populates="agreement", order_by="AgreementFile.version")
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
+
+    @property
+    def file(self) -> AgreementFile:
+        return self.files[-1]
+
+
+class AgreementFile(db.Model, OrgOwned):
+    """One version of a signed agreement's bytes: as signed, then after each renewal."""
+
+    __tablename__ = "agreement_files"
+    __table_args__ = (UniqueConstraint("agreement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("signed_agreements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))  # "signed" or "renewed"
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str] = mapped_column(String(80))
+    last_timestamp_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renew_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agreement: Mapped[SignedAgreement] = relationship(back_populates="files")
+
+
+class IssuedCertificate(db.Model):
+    """Every certificate the portal's CAs issued, so OCSP and CRLs can answer for it."""
+
+    __tablename__ = "issued_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)  # hex
+    issuer: Mapped[str] = mapped_column(String(20))  # "root" or "signing_ca"
+    subject: Mapped[str] = mapped_column(String(500))
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    purpose: Mapped[str] = mapped_column(String(20))  # signatory, seal, tsa, ca
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")

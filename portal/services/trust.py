@@ -1,0 +1,229 @@
+"""The portal's signing setup: its own PKI, Voxio's seal, the timestamping authority, trust roots.
+
+The embedded default keeps a small PKI under ``PKI_PATH`` (certificates as PEM, private keys
+encrypted with the keyring). Production can point the seal to a PKCS#12 file or a PKCS#11
+token and timestamps to an external RFC 3161 TSA; see the SEAL_* and TSA_* settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+from pyhanko.sign import signers
+from pyhanko.sign.timestamps import TimeStamper
+from sqlalchemy import select
+
+from portal.documents import pki, signing, timestamps
+from portal.extensions import db
+from portal.models import IssuedCertificate, utcnow
+from portal.services import audit
+from portal.services.context import Actor
+from portal.services.encryption import app_keyring
+from portal.services.storage import _write_atomic
+
+ROLES = pki.ROLES
+_CACHE_KEY = "portal.pki"
+
+
+class TrustError(RuntimeError):
+    """The signing setup is missing or broken (an operator must act)."""
+
+
+@dataclass(frozen=True)
+class Seal:
+    signer: signers.Signer
+    subject: str
+    ours: bool  # issued by the embedded PKI, so we hold its revocation proof
+
+
+def pki_path() -> Path:
+    return Path(current_app.config["PKI_PATH"])
+
+
+def initialise(actor: Actor, now: datetime | None = None) -> bool:
+    """Create the embedded PKI unless it exists; True when it was created."""
+    folder = pki_path()
+    if (folder / "root.crt").exists():
+        _record_authority(authority())
+        db.session.commit()
+        return False
+    now = now or utcnow()
+    created = pki.create_authority(current_app.config["PKI_ORGANIZATION"],
+                                   current_app.config["PUBLIC_URL"], now)
+    folder.mkdir(parents=True, exist_ok=True)
+    ring = app_keyring()
+    # Keys first, root certificate last: root.crt marks a complete PKI.
+    for name, data in sorted(created.to_pem().items(), key=lambda kv: kv[0] == "root.crt"):
+        if name.endswith(".key"):
+            _write_atomic(folder / f"{name}.enc", ring.encrypt(data, associated=name.encode()))
+        else:
+            _write_atomic(folder / name, data)
+    current_app.extensions.pop(_CACHE_KEY, None)
+    _record_authority(created)
+    audit.record("pki.created", actor=actor, details={
+        "root": created.root.cert.subject.rfc4514_string(),
+        "seal": created.seal.cert.subject.rfc4514_string(),
+        "tsa": created.tsa.cert.subject.rfc4514_string()})
+    db.session.commit()
+    return True
+
+
+def authority() -> pki.Authority:
+    """The embedded PKI (loaded once per process; created on first use outside production)."""
+    cached = current_app.extensions.get(_CACHE_KEY)
+    if cached is not None:
+        return cached
+    folder = pki_path()
+    if not (folder / "root.crt").exists():
+        if current_app.config["PORTAL_ENV"] == "production":
+            raise TrustError("no PKI: run `flask pki init` first")
+        from portal.services.context import cli_actor
+
+        initialise(cli_actor("system"))
+        return authority()
+    ring = app_keyring()
+    files = {}
+    for role in ROLES:
+        files[f"{role}.crt"] = (folder / f"{role}.crt").read_bytes()
+        name = f"{role}.key"
+        files[name] = ring.decrypt((folder / f"{name}.enc").read_bytes(),
+                                   associated=name.encode())
+    loaded = pki.Authority.from_pem(files, current_app.config["PUBLIC_URL"])
+    current_app.extensions[_CACHE_KEY] = loaded
+    return loaded
+
+
+def rotate_keys() -> int:
+    """Re-encrypt the PKI's private keys under the current encryption key."""
+    ring, changed = app_keyring(), 0
+    for role in ROLES:
+        name = f"{role}.key"
+        path = pki_path() / f"{name}.enc"
+        blob = path.read_bytes()
+        fresh = ring.rotate(blob, associated=name.encode())
+        if fresh is not blob:
+            _write_atomic(path, fresh)
+            changed += 1
+    return changed
+
+
+def record_issued(cert: x509.Certificate, purpose: str,
+                  organization_id: int | None = None) -> IssuedCertificate:
+    row = IssuedCertificate(
+        serial=format(cert.serial_number, "x"), issuer=authority().issuer_role(cert),
+        subject=cert.subject.rfc4514_string(),
+        der=cert.public_bytes(serialization.Encoding.DER), purpose=purpose,
+        organization_id=organization_id)
+    db.session.add(row)
+    return row
+
+
+def _record_authority(auth: pki.Authority) -> None:
+    known = set(db.session.scalars(select(IssuedCertificate.serial)))
+    for cred, purpose in ((auth.signing_ca, "ca"), (auth.seal, "seal"), (auth.tsa, "tsa")):
+        serial = format(cred.cert.serial_number, "x")
+        if serial not in known:
+            db.session.add(IssuedCertificate(
+                serial=serial, issuer=auth.issuer_role(cred.cert),
+                subject=cred.cert.subject.rfc4514_string(),
+                der=cred.cert.public_bytes(serialization.Encoding.DER), purpose=purpose))
+
+
+def _with_revocations() -> pki.Authority:
+    revoked: dict[str, list[pki.Revoked]] = {}
+    rows = db.session.scalars(select(IssuedCertificate)
+                              .where(IssuedCertificate.revoked_at.is_not(None)))
+    for row in rows:
+        revoked.setdefault(row.issuer, []).append(pki.Revoked(int(row.serial, 16),
+                                                              row.revoked_at))
+    return dataclasses.replace(authority(), revoked=revoked)
+
+
+def revocation(certs: Iterable[x509.Certificate], now: datetime) -> signing.Revocation:
+    """CRLs and OCSP responses for the certificates our PKI issued."""
+    auth = _with_revocations()
+    ours = [c for c in certs if _is_ours(auth, c)]
+    crls, ocsps = auth.revocation_material(ours, now)
+    return signing.Revocation(tuple(crls), tuple(ocsps))
+
+
+def crl(issuer_role: str, now: datetime | None = None) -> bytes:
+    return _with_revocations().crl(issuer_role, now or utcnow()).public_bytes(
+        serialization.Encoding.DER)
+
+
+def ocsp(request_der: bytes, now: datetime | None = None) -> bytes:
+    auth = _with_revocations()
+    lookup = _OcspLookup()
+    return auth.ocsp_answer(request_der, now or utcnow(), lookup)
+
+
+class _OcspLookup:
+    """Serial -> certificate, for the certificates our CAs issued."""
+
+    def get(self, serial: int) -> x509.Certificate | None:
+        row = db.session.scalar(select(IssuedCertificate)
+                                .where(IssuedCertificate.serial == format(serial, "x")))
+        return x509.load_der_x509_certificate(row.der) if row else None
+
+
+def _is_ours(auth: pki.Authority, cert: x509.Certificate) -> bool:
+    return cert.issuer in (auth.root.cert.subject, auth.signing_ca.cert.subject) \
+        and cert.subject != auth.root.cert.subject
+
+
+def trust_roots() -> list[x509.Certificate]:
+    """Roots we trust for validation: our own, the external TSA's and any configured extra."""
+    roots = [authority().root.cert]
+    for setting in ("TSA_TRUST_ROOTS", "EXTRA_TRUST_ROOTS"):
+        path = current_app.config.get(setting)
+        if path:
+            roots += x509.load_pem_x509_certificates(Path(path).read_bytes())
+    return roots
+
+
+def timestamper(at: datetime | None = None) -> TimeStamper:
+    url = current_app.config.get("TSA_URL")
+    if url:
+        return timestamps.external(url)
+    return timestamps.local(authority(), fixed_dt=at)
+
+
+def external_tsa() -> bool:
+    return bool(current_app.config.get("TSA_URL"))
+
+
+@contextmanager
+def seal() -> Iterator[Seal]:
+    """Voxio's seal: a PKCS#11 token, a PKCS#12 file, or the embedded PKI's seal key."""
+    cfg = current_app.config
+    if cfg.get("SEAL_PKCS11_MODULE"):
+        with signing.pkcs11_signer(cfg["SEAL_PKCS11_MODULE"], cfg["SEAL_PKCS11_TOKEN"],
+                                   cfg["SEAL_PKCS11_KEY"], cfg["SEAL_PKCS11_PIN"]) as signer:
+            yield Seal(signer, _subject(signer), _is_ours(authority(), _cert_of(signer)))
+        return
+    if cfg.get("SEAL_PKCS12_PATH"):
+        password = cfg.get("SEAL_PKCS12_PASSWORD")
+        signer = signing.pkcs12_signer(Path(cfg["SEAL_PKCS12_PATH"]).read_bytes(),
+                                       password.encode() if password else None)
+        yield Seal(signer, _subject(signer), _is_ours(authority(), _cert_of(signer)))
+        return
+    auth = authority()
+    signer = signing.credential_signer(auth.seal, auth.chain(auth.seal.cert))
+    yield Seal(signer, auth.seal.cert.subject.rfc4514_string(), True)
+
+
+def _cert_of(signer: signers.Signer) -> x509.Certificate:
+    return x509.load_der_x509_certificate(signer.signing_cert.dump())
+
+
+def _subject(signer: signers.Signer) -> str:
+    return _cert_of(signer).subject.rfc4514_string()

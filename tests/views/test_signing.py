@@ -1,0 +1,300 @@
+"""Signing, countersigning, keeping and verifying, through the portal's pages."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.documents import validation
+from portal.extensions import db
+from portal.models import (
+    AgreementFile,
+    AuditEvent,
+    IssuedCertificate,
+    PreparedDocument,
+    Role,
+    SignedAgreement,
+    UserSession,
+    utcnow,
+)
+from portal.services import mail, storage, trust
+from tests.documents.tools import pdfsig, qpdf_check
+from tests.factories import make_org, make_revision, make_staff, make_user, persist
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        org = make_org("Bakkerij Jansen B.V.")
+        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl",
+                          name="Petra Jansen")
+        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
+        admin = make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
+        make_revision(org, owner)
+        return persist(owner, member, admin)
+
+
+def _prepared_id(page: str) -> str:
+    return page.split('name="prepared"')[1].split('value="')[1].split('"')[0]
+
+
+def _sign(auth, **changes):
+    page = auth.client.get("/agreement/sign").get_data(as_text=True)
+    data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
+            "authority": "y", **changes}
+    return auth.post("/agreement/sign", {k: v for k, v in data.items() if v is not None},
+                     token_from="/agreement/sign")
+
+
+def _counts(app):
+    with app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(SignedAgreement)),
+                db.session.scalar(select(func.count()).select_from(AgreementFile)),
+                len(list(storage.all_keys())),
+                db.session.scalar(select(func.count()).select_from(IssuedCertificate)
+                                  .where(IssuedCertificate.purpose == "signatory")))
+
+
+def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path):
+    owner, _member, admin = people
+    auth.login_user(owner)
+    page = auth.client.get("/agreement/sign")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    prepared_id = _prepared_id(html)
+    unsigned = auth.client.get(f"/agreement/prepared/{prepared_id}.pdf")
+    assert unsigned.mimetype == "application/pdf" and unsigned.data.startswith(b"%PDF-")
+    response = _sign(auth)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/agreement/signed/1"
+    copy = auth.client.get("/agreement/signed/1").get_data(as_text=True)
+    assert prepared_id in copy
+    download = auth.client.get("/agreement/signed/1/download")
+    assert download.mimetype == "application/pdf"
+    with app.app_context():
+        report = validation.inspect(download.data, trust.trust_roots())
+        assert report.ok and [s.field for s in report.signatures] == [
+            "Verwerkingsverantwoordelijke", "Verwerker"]
+        assert report.signatures[0].signer == "Petra Jansen"
+        agreement = db.session.scalar(select(SignedAgreement))
+        assert agreement.file.sha256 == validation.sha256(download.data)
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"agreement.prepared", "agreement.signed", "agreement.download"} <= actions
+        prepared = db.session.scalar(select(PreparedDocument))
+        assert download.data != unsigned.data
+        mail.drain()
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(download.data)
+    assert pdfsig(path).count("Signature is Valid") >= 2
+    assert qpdf_check(path).returncode == 0
+    assert prepared.sha256 in _text(path)  # the evidence page names the reviewed document
+    assert mailbox.to(owner.email) and mailbox.to(admin.email)
+    assert "/agreement/signed/1" in mailbox.text(mailbox.last(owner.email))
+    report_page = auth.client.get("/agreement/signed/1/report").get_data(as_text=True)
+    assert "B-LTA" in report_page
+    assert auth.client.get("/agreement/signed/1/report?format=json").json["ok"] is True
+
+
+def _text(path):
+    from tests.documents.tools import pdf_text
+
+    return " ".join(pdf_text(path).split())
+
+
+def test_signing_needs_a_recent_login(app, auth, people):
+    auth.login_user(people[0])
+    with app.app_context():
+        db.session.execute(db.update(UserSession).values(
+            authenticated_at=utcnow() - timedelta(minutes=10)))
+        db.session.commit()
+    response = auth.client.get("/agreement/sign")
+    assert response.status_code == 302 and "/confirm" in response.headers["Location"]
+
+
+def test_the_signatory_must_confirm_name_and_authority(app, auth, people):
+    auth.login_user(people[0])
+    page = _sign(auth, name="Iemand Anders", authority=None).get_data(as_text=True)
+    assert 'id="name-error"' in page and 'id="authority-error"' in page
+    assert 'value="Iemand Anders"' in page
+    assert _counts(app)[0] == 0
+
+
+def test_a_double_submit_signs_once(app, auth, people):
+    auth.login_user(people[0])
+    page = auth.client.get("/agreement/sign").get_data(as_text=True)
+    data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
+            "authority": "y"}
+    first = auth.post("/agreement/sign", data, token_from="/agreement/sign")
+    second = auth.post("/agreement/sign", data, token_from="/agreement/sign")
+    assert first.headers["Location"] == second.headers["Location"] == "/agreement/signed/1"
+    assert _counts(app)[:2] == (1, 1)
+
+
+@pytest.mark.parametrize("step", ["render", "customer", "seal", "validate", "store", "audit",
+                                  "commit"])
+def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, monkeypatch,
+                                                            step):
+    from portal.documents import pdf as pdf_module
+    from portal.documents import signing as engine
+    from portal.services import audit
+
+    auth.login_user(people[0])
+    auth.client.get("/agreement/sign")  # prepares the document first
+    before = _counts(app)
+
+    def boom(*args, **kwargs):
+        raise engine.SigningError(f"injected failure at {step}")
+
+    if step == "render":
+        monkeypatch.setattr(pdf_module, "render", boom)
+    elif step == "customer":
+        monkeypatch.setattr(engine, "sign", boom)
+    elif step == "seal":
+        monkeypatch.setattr(engine, "countersign", boom)
+    elif step == "validate":
+        real = validation.inspect
+        monkeypatch.setattr(validation, "inspect", lambda data, roots, at=None: _broken(
+            real(data, roots, at)))
+    elif step == "store":
+        monkeypatch.setattr(storage, "_write_atomic", boom)
+    elif step == "audit":
+        real_record = audit.record
+
+        def record(action, **kwargs):
+            if action == "agreement.signed":
+                raise engine.SigningError("audit down")
+            return real_record(action, **kwargs)
+        monkeypatch.setattr(audit, "record", record)
+    elif step == "commit":
+        real_commit = db.session.commit
+
+        def commit():
+            if any(isinstance(o, SignedAgreement) for o in db.session.identity_map.values()):
+                raise engine.SigningError("database went away")
+            return real_commit()
+        monkeypatch.setattr(db.session, "commit", commit)
+    response = _sign(auth)
+    assert response.status_code == 200
+    assert "nothing was signed or stored" in response.get_data(as_text=True).replace(
+        "niets ondertekend of opgeslagen", "nothing was signed or stored")
+    assert _counts(app) == before
+
+
+def _broken(report):
+    from dataclasses import replace
+
+    return replace(report, signatures=tuple(replace(s, intact=False)
+                                            for s in report.signatures))
+
+
+def test_a_member_cannot_sign_but_can_download(app, auth, people):
+    owner, member, _admin = people
+    other = type(auth)(app.test_client(), app)
+    other.login_user(owner)
+    _sign(other)
+    auth.login_user(member)
+    assert auth.client.get("/agreement/sign").status_code == 403
+    assert auth.client.get("/agreement/signed/1/download").status_code == 200
+
+
+def test_a_tampered_stored_file_is_refused_and_alerts_staff(app, auth, people, mailbox):
+    owner, _member, admin = people
+    auth.login_user(owner)
+    _sign(auth)
+    with app.app_context():
+        agreement = db.session.scalar(select(SignedAgreement))
+        key = agreement.file.file_key
+        data = bytearray(storage.get(key))
+        data[len(data) // 2] ^= 0x01
+        from portal.services.encryption import app_keyring
+
+        storage._write_atomic(storage._path(key),
+                              app_keyring().encrypt(bytes(data), associated=key.encode()))
+    response = auth.client.get("/agreement/signed/1/download")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "agreement.integrity_alert")) == 1
+        mail.drain()
+    assert "Integri" in mailbox.last(admin.email)["Subject"]
+
+
+def test_verify_page_checks_uploads(app, auth, people, client):
+    auth.login_user(people[0])
+    _sign(auth)
+    signed = auth.client.get("/agreement/signed/1/download").data
+    with app.app_context():
+        public_id = db.session.scalar(select(SignedAgreement.public_id))
+    anonymous = type(auth)(app.test_client(), app)
+    good = anonymous.post("/verify", {"file": (io.BytesIO(signed), "x.pdf")},
+                          token_from="/verify", content_type="multipart/form-data")
+    page = good.get_data(as_text=True)
+    assert public_id in page and "Petra Jansen" in page and "B-LTA" in page
+    tampered = bytearray(signed)
+    tampered[signed.index(b"Verwerkersovereenkomst", 3000)] ^= 0x20
+    bad = anonymous.post("/verify", {"file": (io.BytesIO(bytes(tampered)), "x.pdf")},
+                         token_from="/verify", content_type="multipart/form-data")
+    assert bad.status_code == 200 and public_id not in bad.get_data(as_text=True)
+    garbage = anonymous.post("/verify", {"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "x.pdf")},
+                             token_from="/verify", content_type="multipart/form-data")
+    assert 'id="file-error"' in garbage.get_data(as_text=True)
+    # A customer of another organization sees the same answer (the file tells it anyway).
+    with app.app_context():
+        stranger = persist(make_user(make_org("Ander B.V."), Role.CUSTOMER_OWNER))
+    other = type(auth)(app.test_client(), app)
+    other.login_user(stranger)
+    page = other.post("/verify", {"file": (io.BytesIO(signed), "x.pdf")}, token_from="/verify",
+                      content_type="multipart/form-data").get_data(as_text=True)
+    assert public_id in page and "Petra Jansen" in page
+    status = anonymous.client.get(f"/verify/{public_id}").get_data(as_text=True)
+    assert public_id in status
+    assert anonymous.client.get("/verify/VX-00000-NOPE").status_code == 404
+
+
+def test_pki_publishes_certificates_crls_and_answers_ocsp(app, client):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    root = x509.load_der_x509_certificate(client.get("/pki/root.crt").data)
+    ca = x509.load_der_x509_certificate(client.get("/pki/signing_ca.crt").data)
+    seal = x509.load_der_x509_certificate(client.get("/pki/seal.crt").data)
+    crl = x509.load_der_x509_crl(client.get("/pki/signing_ca.crl").data)
+    assert crl.is_signature_valid(ca.public_key()) and ca.issuer == root.subject
+    request = ocsp.OCSPRequestBuilder().add_certificate(seal, ca, hashes.SHA256()).build()
+    from cryptography.hazmat.primitives import serialization
+
+    answer = client.post("/pki/ocsp", data=request.public_bytes(serialization.Encoding.DER),
+                         content_type="application/ocsp-request")
+    parsed = ocsp.load_der_ocsp_response(answer.data)
+    assert parsed.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+    assert parsed.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert client.get("/pki/").status_code == 200
+
+
+def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, auth, people, runner):
+    auth.login_user(people[0])
+    _sign(auth)
+    first = runner.invoke(args=["agreements", "renew-timestamps"])
+    assert "renewed 0" in first.output  # nothing is due yet
+    with app.app_context():
+        db.session.execute(db.update(AgreementFile).values(
+            renew_after=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    second = runner.invoke(args=["agreements", "renew-timestamps"])
+    assert "renewed 1" in second.output, second.output
+    third = runner.invoke(args=["agreements", "renew-timestamps"])
+    assert "renewed 0" in third.output
+    with app.app_context():
+        agreement = db.session.scalar(select(SignedAgreement))
+        old, new = agreement.files
+        assert (old.version, new.version, new.reason) == (1, 2, "renewed")
+        old_bytes, new_bytes = storage.get(old.file_key), storage.get(new.file_key)
+        assert new_bytes.startswith(old_bytes)
+        report = validation.inspect(new_bytes, trust.trust_roots())
+        assert report.ok and len(report.timestamps) == 2
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "agreement.timestamp_renewed")) == 1
