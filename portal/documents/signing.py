@@ -103,17 +103,23 @@ def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
 
 
 def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reason: str,
-         location: str, timestamper: TimeStamper, trust_roots: Iterable[x509.Certificate],
-         revocation: Revocation, archive: bool = False, allow_fetching: bool = False,
-         contact_info: str | None = None) -> bytes:
-    """Add one signature as a new revision: B-LT, or B-LTA when ``archive`` is set."""
+         location: str, timestamper: TimeStamper | None,
+         trust_roots: Iterable[x509.Certificate], revocation: Revocation,
+         archive: bool = False, allow_fetching: bool = False, contact_info: str | None = None,
+         long_term: bool = True) -> bytes:
+    """Add one signature as a new revision: B-LT, or B-LTA when ``archive`` is set.
+
+    ``long_term=False`` leaves out the validation data (B-T, or B-B without a timestamper),
+    as a signing tool like Acrobat does by default.
+    """
     context = ValidationContext(trust_roots=[asn1_cert(c) for c in trust_roots],
                                 crls=list(revocation.crls), ocsps=list(revocation.ocsps),
                                 allow_fetching=allow_fetching)
     meta = PdfSignatureMetadata(
         field_name=field_name, name=name, reason=reason, location=location,
         contact_info=contact_info, subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=True, use_pades_lta=archive, validation_context=context)
+        embed_validation_info=long_term, use_pades_lta=archive,
+        validation_context=context if long_term else None)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
         out = PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(

@@ -298,3 +298,82 @@ def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, auth, pe
         assert report.ok and len(report.timestamps) == 2
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "agreement.timestamp_renewed")) == 1
+
+
+# --- signing with your own certificate ----------------------------------------------------
+
+def _own_signature(unsigned: bytes, *, long_term: bool = False,
+                   field: str = "Handtekening") -> bytes:
+    """Sign as a customer would in another tool, with a certificate from a separate test CA."""
+    from datetime import UTC, datetime
+
+    from portal.documents import pki, signing, timestamps
+
+    other = pki.create_authority("Andere Test CA", "http://127.0.0.1:9", datetime.now(UTC))
+    cred = other.issue_signer(pki.SignerName("Petra Jansen", "Bakkerij Jansen B.V.",
+                                             "petra@bakkerij.nl"), datetime.now(UTC))
+    crls, ocsps = other.revocation_material([cred.cert, other.signing_ca.cert,
+                                             other.tsa.cert], datetime.now(UTC))
+    return signing.sign(unsigned, signing.credential_signer(cred, other.chain(cred.cert)),
+                        field_name=field, name="Petra Jansen", reason="Akkoord",
+                        location="Utrecht", timestamper=timestamps.local(other),
+                        trust_roots=[other.root.cert],
+                        revocation=signing.Revocation(tuple(crls), tuple(ocsps)),
+                        long_term=long_term)
+
+
+def _upload(auth, data: bytes):
+    page = auth.client.get("/agreement/sign/own").get_data(as_text=True)
+    return auth.post("/agreement/sign/own", {"prepared": _prepared_id(page),
+                                             "file": (io.BytesIO(data), "signed.pdf")},
+                     token_from="/agreement/sign/own", content_type="multipart/form-data")
+
+
+def _prepared_bytes(auth) -> bytes:
+    page = auth.client.get("/agreement/sign/own").get_data(as_text=True)
+    return auth.client.get(f"/agreement/prepared/{_prepared_id(page)}.pdf?download=1").data
+
+
+def test_own_certificate_upload_is_accepted_and_countersigned(app, auth, people):
+    auth.login_user(people[0])
+    signed_elsewhere = _own_signature(_prepared_bytes(auth))
+    response = _upload(auth, signed_elsewhere)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"] == "/agreement/signed/1"
+    final = auth.client.get("/agreement/signed/1/download").data
+    assert final.startswith(signed_elsewhere)
+    with app.app_context():
+        report = validation.inspect(final, trust.trust_roots())
+        customer, seal = report.signatures
+        assert customer.intact and customer.valid and not customer.trusted
+        assert seal.ok and seal.level == "B-LTA"
+        agreement = db.session.scalar(select(SignedAgreement))
+        assert agreement.method == "own_certificate" and not agreement.signer_trusted
+        assert "Andere Test CA" in agreement.trust_note
+    page = auth.client.get("/agreement/signed/1").get_data(as_text=True)
+    assert "Andere Test CA" in page
+
+
+@pytest.mark.parametrize("case", ["other_document", "validation_data_after", "tampered",
+                                  "two_signatures", "not_a_pdf"])
+def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(
+        app, auth, people, case):
+    auth.login_user(people[0])
+    prepared = _prepared_bytes(auth)
+    if case == "other_document":
+        data = _own_signature(prepared.replace(b"Verwerkersovereenkomst",
+                                               b"Verwerkersovereenkomsx", 1))
+    elif case == "validation_data_after":
+        data = _own_signature(prepared, long_term=True)  # a DSS revision after the signature
+    elif case == "tampered":
+        good = _own_signature(prepared)
+        data = bytearray(good)
+        data[len(prepared) + 200] ^= 0x01
+        data = bytes(data)
+    elif case == "two_signatures":
+        data = _own_signature(_own_signature(prepared), field="Tweede")
+    else:
+        data = prepared + b"\x00garbage"
+    page = _upload(auth, data).get_data(as_text=True)
+    assert 'id="file-error"' in page, case
+    assert _counts(app)[0] == 0
