@@ -115,6 +115,7 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "SEAL_PKCS11_TOKEN": env.get("SEAL_PKCS11_TOKEN") or None,
         "SEAL_PKCS11_KEY": env.get("SEAL_PKCS11_KEY") or None,
         "SEAL_PKCS11_PIN": env.get("SEAL_PKCS11_PIN") or None,
+        "SEAL_CHAIN": env.get("SEAL_CHAIN") or None,  # PEM: CA certificates above the seal
         # Timestamps: the embedded TSA unless an RFC 3161 URL is set (with its trust roots).
         "TSA_URL": env.get("TSA_URL") or None,
         "TSA_TRUST_ROOTS": env.get("TSA_TRUST_ROOTS") or None,  # PEM file

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -78,6 +87,7 @@ def sign():
         except ServiceError as error:
             apply_error(form, error)
         except engine.SigningError:
+            current_app.logger.exception("signing %s failed", prepared.public_id)
             form.form_errors.append(_(
                 "Signing failed on our side; nothing was signed or stored. Please try again "
                 "in a few minutes. If it keeps failing, contact Voxio support."))
@@ -119,6 +129,7 @@ def sign_own():
         except ServiceError as error:
             apply_error(form, error)
         except engine.SigningError:
+            current_app.logger.exception("countersigning %s failed", prepared.public_id)
             form.form_errors.append(_("Countersigning failed on our side; nothing was stored. "
                                       "Please try again in a few minutes."))
         else:

@@ -84,7 +84,8 @@ def pkcs12_signer(data: bytes, passphrase: bytes | None) -> signers.Signer:
 
 @contextmanager
 def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
-                  cert_label: str | None = None) -> Iterator[signers.Signer]:
+                  cert_label: str | None = None,
+                  chain: Iterable[x509.Certificate] = ()) -> Iterator[signers.Signer]:
     """A pyHanko signer whose key stays on a PKCS#11 token (HSM, smart card, SoftHSM2)."""
     from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
     from pyhanko.sign.pkcs11 import PKCS11SigningContext
@@ -92,7 +93,11 @@ def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
     config = PKCS11SignatureConfig(module_path=module,
                                    token_criteria=TokenCriteria(label=token_label),
                                    key_label=key_label, cert_label=cert_label or key_label,
-                                   user_pin=pin, other_certs_to_pull=None)
+                                   user_pin=pin, other_certs_to_pull=(),
+                                   other_certs=[asn1_cert(c) for c in chain],
+                                   # hash here, sign raw on the token: every token has raw
+                                   # ECDSA/RSA, not every token has the combined mechanisms
+                                   raw_mechanism=True)
     try:
         with PKCS11SigningContext(config) as signer:
             yield signer

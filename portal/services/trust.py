@@ -207,7 +207,8 @@ def seal() -> Iterator[Seal]:
     cfg = current_app.config
     if cfg.get("SEAL_PKCS11_MODULE"):
         with signing.pkcs11_signer(cfg["SEAL_PKCS11_MODULE"], cfg["SEAL_PKCS11_TOKEN"],
-                                   cfg["SEAL_PKCS11_KEY"], cfg["SEAL_PKCS11_PIN"]) as signer:
+                                   cfg["SEAL_PKCS11_KEY"], cfg["SEAL_PKCS11_PIN"],
+                                   chain=_seal_chain()) as signer:
             yield Seal(signer, _subject(signer), _is_ours(authority(), _cert_of(signer)))
         return
     if cfg.get("SEAL_PKCS12_PATH"):
@@ -219,6 +220,15 @@ def seal() -> Iterator[Seal]:
     auth = authority()
     signer = signing.credential_signer(auth.seal, auth.chain(auth.seal.cert))
     yield Seal(signer, auth.seal.cert.subject.rfc4514_string(), True)
+
+
+def _seal_chain() -> list[x509.Certificate]:
+    """Certificates above a token's seal: SEAL_CHAIN (PEM), else our own CAs."""
+    path = current_app.config.get("SEAL_CHAIN")
+    if path:
+        return x509.load_pem_x509_certificates(Path(path).read_bytes())
+    auth = authority()
+    return [auth.signing_ca.cert, auth.root.cert]
 
 
 def _cert_of(signer: signers.Signer) -> x509.Certificate:
