@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint translations messages clean
+.PHONY: run test bench lint translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: $(VENV)/.runtime translations
 ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL).
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmarks: signing ceremony and verify page (figures go to docs/BENCHMARKS.md).
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench.signing
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check portal tests migrations bench

@@ -145,6 +145,42 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
                   validated_at=timing.validation_time)
 
 
+def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate]) -> list[str]:
+    """Quick check of a file we just signed ourselves: what is wrong with it ([] when fine).
+
+    Every signature and timestamp must be intact, valid and trusted, using only the revocation
+    data the file embeds. It skips the difference analysis of later revisions, which only
+    matters for files from elsewhere (we wrote those revisions a moment ago).
+    """
+    reader = open_pdf(pdf)
+    roots = [asn1_cert(c) for c in trust_roots]
+    context = _timestamp_context(reader, roots, _timing(None))
+
+    async def run() -> list[str]:
+        from pyhanko.sign.validation import async_validate_pdf_timestamp
+        from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
+
+        problems = []
+        for emb in reader.embedded_regular_signatures:
+            status = await async_validate_pdf_signature(
+                emb, signer_validation_context=context, ts_validation_context=context,
+                skip_diff=True)
+            if not (status.intact and status.valid and status.trusted):
+                problems.append(f"{emb.field_name}: {status.summary()}")
+            elif status.timestamp_validity is None or not status.timestamp_validity.trusted:
+                problems.append(f"{emb.field_name}: no trusted signature timestamp")
+        for emb in reader.embedded_timestamp_signatures:
+            status = await async_validate_pdf_timestamp(emb, validation_context=context)
+            if not (status.intact and status.valid and status.trusted):
+                problems.append(f"document timestamp: {status.summary()}")
+        return problems
+
+    try:
+        return asyncio.run(run())
+    except Exception as error:  # report, never crash the caller's transaction handling
+        return [f"validation failed: {error}"]
+
+
 def _timing(at: datetime | None) -> ValidationTimingInfo:
     if at is None:
         return ValidationTimingInfo.now()

@@ -140,10 +140,10 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     with trust.seal() as seal:
         signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, now)
         seal_subject = seal.subject
-    report = validation.inspect(signed, trust.trust_roots())
-    if not report.ok:
-        raise signing.SigningError(f"the signed document does not validate: {report.to_dict()}")
-    return _store(prepared, signed, report, method="portal", user=user, actor=actor,
+    problems = validation.confirm(signed, trust.trust_roots())
+    if problems:
+        raise signing.SigningError(f"the signed document does not validate: {problems}")
+    return _store(prepared, signed, method="portal", user=user, actor=actor,
                   confirmation=confirmation, signer_subject=customer.cert.subject.rfc4514_string(),
                   seal_subject=seal_subject, issued=customer, now=now)
 
@@ -170,12 +170,12 @@ def _countersign(signed: bytes, seal, now: datetime) -> bytes:
         allow_fetching=trust.external_tsa() or not seal.ours)
 
 
-def _store(prepared: PreparedDocument, signed: bytes, report: validation.Report, *,
+def _store(prepared: PreparedDocument, signed: bytes, *,
            method: str, user: User, actor: Actor, confirmation: Confirmation,
            signer_subject: str, seal_subject: str, issued: pki.Credential | None,
            now: datetime, trusted: bool = True, trust_note: str = "") -> SignedAgreement:
     org = prepared.organization
-    last_stamp = max((t.timestamp for t in report.timestamps if t.timestamp), default=now)
+    sha = validation.sha256(signed)
     try:
         with storage.staged():
             key = storage.put(signed, "signed")
@@ -196,8 +196,8 @@ def _store(prepared: PreparedDocument, signed: bytes, report: validation.Report,
             db.session.flush()
             db.session.add(AgreementFile(
                 organization_id=org.id, agreement_id=agreement.id, version=1, reason="signed",
-                sha256=report.sha256, size=len(signed), file_key=key,
-                last_timestamp_at=last_stamp, renew_after=_renew_after(last_stamp)))
+                sha256=sha, size=len(signed), file_key=key,
+                last_timestamp_at=now, renew_after=_renew_after(now)))
             if issued is not None:
                 trust.record_issued(issued.cert, "signatory", org.id)
             if previous is not None:
@@ -206,7 +206,7 @@ def _store(prepared: PreparedDocument, signed: bytes, report: validation.Report,
                          details={"document": agreement.public_id, "method": method,
                                   "revision": prepared.revision.number,
                                   "template": prepared.template.version,
-                                  "signatory": confirmation.name, "sha256": report.sha256,
+                                  "signatory": confirmation.name, "sha256": sha,
                                   "supersedes": previous.public_id if previous else None})
             _notify_signed(agreement, org)
             db.session.commit()
@@ -324,7 +324,7 @@ def accept_own_signature(prepared: PreparedDocument, data: bytes, user: User,
     check = result.signature
     confirmation = Confirmation(check.signer or prepared.signatory_name,
                                 prepared.signatory_function, True)
-    return _store(prepared, signed, report, method="own_certificate", user=user, actor=actor,
+    return _store(prepared, signed, method="own_certificate", user=user, actor=actor,
                   confirmation=confirmation,
                   signer_subject=", ".join(p for p in (check.signer, check.organization,
                                                        check.email) if p),

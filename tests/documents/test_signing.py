@@ -120,3 +120,12 @@ def test_one_shot_certificates_name_the_signatory(authority):
     assert subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)[0].value == SIGNATORY.email
     assert cred.cert.signature_hash_algorithm.name == hashes.SHA256().name
     assert cred.cert.issuer == authority.signing_ca.cert.subject
+
+
+def test_the_quick_check_after_signing_agrees_with_the_full_validation(authority, signed):
+    assert validation.confirm(signed, [authority.root.cert]) == []
+    start = signed.index(b"Verwerkersovereenkomst", 2000)
+    tampered = signed[:start] + b"X" + signed[start + 1:]
+    assert validation.confirm(tampered, [authority.root.cert])
+    other = pki.create_authority("Other Test CA", "http://127.0.0.1:9", datetime.now(UTC))
+    assert validation.confirm(signed, [other.root.cert])  # not trusted there
