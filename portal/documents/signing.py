@@ -29,9 +29,11 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from portal.documents.pki import Credential
 
-# Room for the CMS blob: a P-256 signature with its chain, a timestamp token and its chain.
-# Reserving it up front spares pyHanko a dummy signing run to measure the size.
-SIGNATURE_BYTES = 16_384
+# Room for the CMS blob in hex digits. Reserving it up front spares pyHanko a dummy signing run
+# to measure the size. Our P-256 chains need about 3,900 bytes (7,800 digits); certificates
+# from elsewhere (RSA chains, an external TSA) get the roomy size.
+SIGNATURE_BYTES = 12_000
+ROOMY_SIGNATURE_BYTES = 32_768
 
 CUSTOMER_FIELD = "Verwerkingsverantwoordelijke"
 PROVIDER_FIELD = "Verwerker"
@@ -111,7 +113,7 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
          location: str, timestamper: TimeStamper | None,
          trust_roots: Iterable[x509.Certificate], revocation: Revocation,
          archive: bool = False, allow_fetching: bool = False, contact_info: str | None = None,
-         long_term: bool = True) -> bytes:
+         long_term: bool = True, compact: bool = True) -> bytes:
     """Add one signature as a new revision: B-LT, or B-LTA when ``archive`` is set.
 
     ``long_term=False`` leaves out the validation data (B-T, or B-B without a timestamper),
@@ -128,7 +130,7 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
         out = PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
-            writer, bytes_reserved=SIGNATURE_BYTES)
+            writer, bytes_reserved=SIGNATURE_BYTES if compact else ROOMY_SIGNATURE_BYTES)
     except Exception as error:
         raise SigningError(f"signing as {field_name} failed: {error}") from error
     return out.getvalue()
@@ -165,9 +167,9 @@ def sign_agreement(pdf: bytes, *, customer: signers.Signer, customer_name: str,
 def countersign(pdf: bytes, seal: signers.Signer, *, provider_name: str,
                 timestamper: TimeStamper, trust_roots: Iterable[x509.Certificate],
                 revocation: Revocation, location: str = "Nederland",
-                allow_fetching: bool = False) -> bytes:
+                allow_fetching: bool = False, compact: bool = True) -> bytes:
     """Voxio's seal over a customer-signed PDF, at PAdES B-LTA."""
     return sign(pdf, seal, field_name=PROVIDER_FIELD, name=provider_name,
                 reason="Ondertekend door Verwerker", location=location,
                 timestamper=timestamper, trust_roots=trust_roots, revocation=revocation,
-                archive=True, allow_fetching=allow_fetching)
+                archive=True, allow_fetching=allow_fetching, compact=compact)

@@ -29,6 +29,7 @@ class LocalTimeStamper(DummyTimeStamper):
         super().__init__(tsa_cert=_asn1_cert(tsa.cert), tsa_key=None,
                          certs_to_embed=[_asn1_cert(c) for c in chain], fixed_dt=fixed_dt)
         self._key = tsa.key
+        self._signing_certificate = None
 
     def _build_tst_info(self, message_imprint, dt, req) -> tsp.TSTInfo:
         info = super()._build_tst_info(message_imprint, dt, req)
@@ -54,18 +55,20 @@ class LocalTimeStamper(DummyTimeStamper):
         return data
 
 
-def _signed_attrs(stamper: DummyTimeStamper, tst_info_data: bytes, md_algorithm: str,
+def _signed_attrs(stamper: LocalTimeStamper, tst_info_data: bytes, md_algorithm: str,
                   dt: datetime) -> cms.CMSAttributes:
     from pyhanko.sign import general
     from pyhanko.sign.general import simple_cms_attribute
 
+    if stamper._signing_certificate is None:  # the same for every token: build it once
+        stamper._signing_certificate = simple_cms_attribute(
+            "signing_certificate", general.as_signing_certificate(stamper.tsa_cert))
     md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
     md.update(tst_info_data)
     return cms.CMSAttributes([
         simple_cms_attribute("content_type", "tst_info"),
         simple_cms_attribute("signing_time", cms.Time({"utc_time": cms.UTCTime(dt)})),
-        simple_cms_attribute("signing_certificate",
-                             general.as_signing_certificate(stamper.tsa_cert)),
+        stamper._signing_certificate,
         simple_cms_attribute("message_digest", md.finalize()),
     ])
 

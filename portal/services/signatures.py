@@ -156,7 +156,8 @@ def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, s
         field_name=signing.CUSTOMER_FIELD, name=name,
         reason="Akkoord met de verwerkersovereenkomst", location="Nederland",
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
-        revocation=trust.revocation(certs, now), allow_fetching=trust.external_tsa())
+        revocation=trust.revocation(certs, now), allow_fetching=trust.external_tsa(),
+        compact=not trust.external_tsa())
     return _countersign(signed, seal, now)
 
 
@@ -167,7 +168,8 @@ def _countersign(signed: bytes, seal, now: datetime) -> bytes:
         signed, seal.signer, provider_name=current_app.config["PKI_ORGANIZATION"],
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
         revocation=trust.revocation(certs, now),
-        allow_fetching=trust.external_tsa() or not seal.ours)
+        allow_fetching=trust.external_tsa() or not seal.ours,
+        compact=seal.ours and not trust.external_tsa())
 
 
 def _store(prepared: PreparedDocument, signed: bytes, *,

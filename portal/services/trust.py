@@ -194,7 +194,14 @@ def timestamper(at: datetime | None = None) -> TimeStamper:
     url = current_app.config.get("TSA_URL")
     if url:
         return timestamps.external(url)
-    return timestamps.local(authority(), fixed_dt=at)
+    if at is not None:
+        return timestamps.local(authority(), fixed_dt=at)
+    # One per process: pyHanko learns the token size and the TSA's chain once per stamper.
+    cached = current_app.extensions.get("portal.tsa")
+    if cached is None or cached[0] is not authority():
+        cached = (authority(), timestamps.local(authority()))
+        current_app.extensions["portal.tsa"] = cached
+    return cached[1]
 
 
 def external_tsa() -> bool:

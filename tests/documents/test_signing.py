@@ -20,7 +20,7 @@ def material(authority: pki.Authority, certs, at: datetime) -> signing.Revocatio
     return signing.Revocation(tuple(crls), tuple(ocsps))
 
 
-def sign_both(authority, unsigned: bytes, at: datetime | None = None):
+def sign_both(authority, unsigned: bytes, at: datetime | None = None, stamper=None):
     at = at or datetime.now(UTC)
     customer = authority.issue_signer(SIGNATORY, at)
     certs = [customer.cert, authority.signing_ca.cert, authority.seal.cert, authority.tsa.cert]
@@ -29,7 +29,7 @@ def sign_both(authority, unsigned: bytes, at: datetime | None = None):
         customer=signing.credential_signer(customer, authority.chain(customer.cert)),
         customer_name="Petra Jansen",
         seal=signing.credential_signer(authority.seal, authority.chain(authority.seal.cert)),
-        provider_name="Voxio Test", timestamper=timestamps.local(authority),
+        provider_name="Voxio Test", timestamper=stamper or timestamps.local(authority),
         trust_roots=[authority.root.cert], revocation=material(authority, certs, at))
     return signed, customer
 
