@@ -74,3 +74,15 @@ def _demo_choices() -> None:
         signatory=Signatory("Lotte Visser", "Praktijkhouder", "director"),
         disposition="return_then_delete",
     ), Actor(user=owner))
+    _demo_signature(org, owner)
+
+
+def _demo_signature(org: Organization, owner: User) -> None:
+    """The dentist has also signed, so signed copies and the verify page have something."""
+    from portal.services import signatures
+    from portal.services.context import Actor
+
+    actor = Actor(user=owner, ip="127.0.0.1", user_agent="demo data")
+    prepared = signatures.prepare(org, owner, actor)
+    signatures.sign(prepared, signatures.Confirmation(
+        prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
