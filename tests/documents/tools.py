@@ -19,7 +19,7 @@ def pdf_text(path: Path) -> str:
 def body_words(text: str, document_id: str) -> list[str]:
     """The words of the pages, without the running footer (document id, page, URL)."""
     kept = [line for line in text.splitlines()
-            if not (line.startswith(f"Document {document_id}") or re.match(r"^https?://", line))]
+            if not ((document_id in line and "pagina" in line) or re.match(r"^https?://", line))]
     return [word for word in " ".join(kept).split() if word not in ("•", "‣")]  # list markers
 
 

@@ -14,13 +14,14 @@ from portal.models import (
     AgreementFile,
     AuditEvent,
     IssuedCertificate,
+    Organization,
     PreparedDocument,
     Role,
     SignedAgreement,
     UserSession,
     utcnow,
 )
-from portal.services import mail, storage, trust
+from portal.services import agreements, mail, storage, trust
 from tests.documents.tools import pdfsig, qpdf_check
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
@@ -91,6 +92,12 @@ def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path
     assert pdfsig(path).count("Signature is Valid") >= 2
     assert qpdf_check(path).returncode == 0
     assert prepared.sha256 in _text(path)  # the evidence page names the reviewed document
+    from tests.documents.tools import body_words, pdf_text
+
+    with app.app_context():
+        org = db.session.get(Organization, prepared.organization_id)
+        preview_words = agreements.document(org, agreements.latest_revision(org)).words()
+    assert body_words(pdf_text(path), prepared_id)[:len(preview_words)] == preview_words
     assert mailbox.to(owner.email) and mailbox.to(admin.email)
     assert "/agreement/signed/1" in mailbox.text(mailbox.last(owner.email))
     report_page = auth.client.get("/agreement/signed/1/report").get_data(as_text=True)
