@@ -127,6 +127,9 @@ def recent_auth_required(view):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not sessions.is_recent(current_session()):
+            if request.method != "GET":
+                flash(_("For your security, confirm it is you again, then submit once more. "
+                        "Nothing has been saved or signed yet."), "warning")
             target = request.full_path if request.method == "GET" else _local_referrer()
             if not is_safe_next(target):
                 target = url_for("main.dashboard")

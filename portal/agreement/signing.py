@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length
 from portal.agreement import bp
 from portal.documents import signing as engine
 from portal.forms import apply_error
+from portal.models import PreparedDocument
 from portal.services import ServiceError, signatures
 from portal.web import (
     current_actor,
@@ -39,7 +40,8 @@ class SignForm(FlaskForm):
     prepared = HiddenField(validators=[InputRequired()])
     name = StringField(_l("Your name"), validators=[Length(max=200)],
                        render_kw={"autocomplete": "name"})
-    function = StringField(_l("Your job title"), validators=[Length(max=200)])
+    function = StringField(_l("Your job title"), validators=[Length(max=200)],
+                           description=_l("As it appears in the agreement."))
     authority = BooleanField(_l("I am authorised to sign this agreement for my organization"))
 
 
@@ -57,11 +59,15 @@ def _prepared_or_404(public_id: str):
 
 
 def _prepare_or_redirect():
+    """The prepared document, or a redirect with the reason it cannot be signed now."""
     try:
         return signatures.prepare(current_user.organization, current_user, current_actor())
+    except signatures.AlreadySigned as error:
+        flash(error.message, "info")
+        return redirect(url_for("agreement.signed_copy", number=error.agreement.number))
     except ServiceError as error:
         flash(error.message, "error")
-        return None
+        return redirect(url_for("agreement.edit_choices"))
 
 
 @bp.route("/sign", methods=["GET", "POST"])
@@ -71,8 +77,8 @@ def sign():
     form = SignForm()
     if request.method == "GET":
         prepared = _prepare_or_redirect()
-        if prepared is None:
-            return redirect(url_for("agreement.edit_choices"))
+        if not isinstance(prepared, PreparedDocument):
+            return prepared
         form.prepared.data = prepared.public_id
         form.name.data = prepared.signatory_name
         form.function.data = prepared.signatory_function
@@ -92,8 +98,8 @@ def sign():
                 "Signing failed on our side; nothing was signed or stored. Please try again "
                 "in a few minutes. If it keeps failing, contact Voxio support."))
         else:
-            flash(_("Signed. Voxio countersigned at once; you can download the signed PDF "
-                    "below."), "success")
+            flash(_("Signed. Voxio countersigned at once; download the signed PDF here."),
+                  "success")
             return redirect(url_for("agreement.signed_copy", number=agreement.number))
     return render_template("agreement/sign.html", form=form, prepared=prepared)
 
@@ -116,8 +122,8 @@ def sign_own():
     form = UploadForm()
     if request.method == "GET":
         prepared = _prepare_or_redirect()
-        if prepared is None:
-            return redirect(url_for("agreement.edit_choices"))
+        if not isinstance(prepared, PreparedDocument):
+            return prepared
         form.prepared.data = prepared.public_id
         return render_template("agreement/sign_own.html", form=form, prepared=prepared)
     prepared = _prepared_or_404(form.prepared.data or "")

@@ -78,6 +78,14 @@ class SignedAgreement(db.Model, OrgOwned):
         return self.superseded_at is None
 
     @property
+    def seal_name(self) -> str:
+        """The seal's common name, for people (the full subject stays in the record)."""
+        for part in self.seal_subject.split(","):
+            if part.startswith("CN="):
+                return part[3:]
+        return self.seal_subject
+
+    @property
     def file(self) -> AgreementFile:
         return self.files[-1]
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
-from portal.models import Organization, Role, User
+from portal.models import Organization, Role, SignedAgreement, User
 from portal.services import ServiceError, agreements, audit, invitations
 from portal.services.context import Actor
 
@@ -65,7 +65,7 @@ def record_staff_view(org: Organization, actor: Actor, what: str = "overview") -
     db.session.commit()
 
 
-FLAG_FILTERS = ("sensitive", "large_scale", "no_choices")
+FLAG_FILTERS = ("sensitive", "large_scale", "no_choices", "unsigned", "signed")
 
 
 def search(term: str = "", flag: str = "") -> Select:
@@ -80,6 +80,13 @@ def search(term: str = "", flag: str = "") -> Select:
             select(newest.c.organization_id).where(newest.c.large_scale)))
     elif flag == "no_choices":
         stmt = stmt.where(Organization.id.not_in(select(newest.c.organization_id)))
+    elif flag in ("signed", "unsigned"):
+        # "signed": the current signed agreement covers the newest choices
+        covered = select(SignedAgreement.organization_id).where(
+            SignedAgreement.superseded_at.is_(None),
+            SignedAgreement.revision_id.in_(select(newest.c.id)))
+        stmt = stmt.where(Organization.id.in_(covered) if flag == "signed"
+                          else Organization.id.not_in(covered))
     term = term.strip().lower()
     if term:
         stmt = stmt.where(or_(

@@ -12,7 +12,8 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -42,6 +43,16 @@ CUSTOMER_ROLE = "Verwerkingsverantwoordelijke"
 PROVIDER_ROLE = "Verwerker"
 
 
+class AlreadySigned(ServiceError):
+    """The current agreement already covers these choices and this agreement version."""
+
+    def __init__(self, agreement: SignedAgreement):
+        super().__init__(_("Your current choices are already signed (document %(id)s). "
+                           "Change your choices first if the agreement must change.",
+                           id=agreement.public_id))
+        self.agreement = agreement
+
+
 class IntegrityAlert(RuntimeError):
     """A stored file does not match its recorded SHA-256: never serve it."""
 
@@ -66,6 +77,10 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
     if agreements.problems(template, rev.choices):
         raise ServiceError(_("Your choices are incomplete for the current agreement version; "
                               "check them first."))
+    current = current_agreement(org)
+    if current is not None and current.revision_id == rev.id \
+            and current.template_id == template.id:
+        raise AlreadySigned(current)
     signatory = rev.choices.signatory
     existing = db.session.scalar(
         select(PreparedDocument).where(
@@ -122,6 +137,10 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     if existing is not None:
         return existing  # a double submit: the first one won
     _check_confirmation(prepared, confirmation)
+    current = current_agreement(prepared.organization)
+    if current is not None and current.revision_id == prepared.revision_id \
+            and current.template_id == prepared.template_id:
+        raise AlreadySigned(current)
     if not still_current(prepared):
         raise ServiceError(_("Your choices or the agreement changed after this document was "
                               "prepared. Read the new version and sign that one."))
@@ -268,15 +287,20 @@ class UploadCheck:
 def check_own_signature(prepared: PreparedDocument, data: bytes) -> UploadCheck:
     """Accept only the prepared bytes plus exactly one valid signature over the whole file."""
     original = prepared_pdf(prepared)
-    if not data.startswith(original) or len(data) == len(original):
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        return UploadCheck(False, _("This file is not a PDF. Upload the signed PDF file."))
+    if data == original:
+        return UploadCheck(False, _("This is the prepared PDF without a signature. Sign it "
+                                    "first, then upload the signed file."))
+    if not data.startswith(original):
         return UploadCheck(False, _("This is not the prepared document with a signature "
-                                     "added: its first part differs from the PDF we prepared. "
-                                     "Sign the downloaded file without changing it."))
+                                    "added: its first part differs from the PDF we prepared. "
+                                    "Sign the downloaded file without changing it."))
     try:
         report = validation.inspect(data, trust.trust_roots())
     except validation.NotAPdf as error:
         return UploadCheck(False, _("The file cannot be read as a PDF (%(why)s).",
-                                     why=str(error)))
+                                    why=str(error)))
     if len(report.signatures) != 1:
         return UploadCheck(False, _("The document must carry exactly one signature; it has "
                                      "%(n)d.", n=len(report.signatures)))
@@ -308,6 +332,10 @@ def accept_own_signature(prepared: PreparedDocument, data: bytes, user: User,
     existing = signed_for(prepared)
     if existing is not None:
         return existing
+    current = current_agreement(prepared.organization)
+    if current is not None and current.revision_id == prepared.revision_id \
+            and current.template_id == prepared.template_id:
+        raise AlreadySigned(current)
     if not still_current(prepared):
         raise ServiceError(_("Your choices or the agreement changed after this document was "
                               "prepared. Prepare and sign the new version."))
@@ -345,6 +373,13 @@ def current_agreement(org: Organization) -> SignedAgreement | None:
     return db.session.scalar(select(SignedAgreement).where(
         SignedAgreement.organization_id == org.id, SignedAgreement.superseded_at.is_(None))
         .order_by(SignedAgreement.number.desc()).limit(1))
+
+
+def current_by_organization(org_ids: list[int]) -> dict[int, SignedAgreement]:
+    """Each organization's current signed agreement, in one query (staff lists)."""
+    rows = db.session.scalars(select(SignedAgreement).where(
+        SignedAgreement.organization_id.in_(org_ids), SignedAgreement.superseded_at.is_(None)))
+    return {row.organization_id: row for row in rows}
 
 
 def by_number(org: Organization, number: int) -> SignedAgreement | None:
@@ -496,7 +531,7 @@ def _spec(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime,
           name: str, function: str, *, signed_on: datetime | None = None,
           evidence: tuple[tuple[str, str], ...] = ()) -> pdf.PdfSpec:
     choices = rev.choices
-    when = dutch_date(signed_on.date()) if signed_on else "bij ondertekening"
+    when = dutch_date(_dutch_time(signed_on).date()) if signed_on else "bij ondertekening"
     export = json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2)
     return pdf.PdfSpec(
         document_id=public_id,
@@ -524,7 +559,7 @@ def _evidence(prepared: PreparedDocument, confirmation: Confirmation, user: User
     if session is not None:
         method = "wachtwoord en tweestapsverificatie (TOTP)" if session.used_totp \
             else "wachtwoord"
-        confirmed = session.authenticated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        confirmed = _moment(session.authenticated_at)
         auth_text = f"Inloggen met {method}; identiteit opnieuw bevestigd op {confirmed}"
     else:
         auth_text = "onbekend"
@@ -536,16 +571,34 @@ def _evidence(prepared: PreparedDocument, confirmation: Confirmation, user: User
         ("Bevoegdheid", "bevestigd door de ondertekenaar" if confirmation.authority_confirmed
          else "niet bevestigd"),
         ("E-mailadres", user.email),
-        ("Tijdstip", now.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("Tijdstip", _moment(now)),
         ("Authenticatie", auth_text),
         ("IP-adres", actor.ip or "onbekend"),
         ("Browser", (actor.user_agent or "onbekend")[:300]),
-        ("SHA-256 van het ongetekende document", prepared.sha256),
+        ("SHA-256 van het ongetekende document", grouped(prepared.sha256)),
         ("Certificaat ondertekenaar", f"eenmalig, uitgegeven door "
                                       f"{auth.signing_ca.cert.subject.rfc4514_string()}, "
                                       f"serienummer {customer.cert.serial_number:x}; de sleutel "
                                       f"is na deze handtekening vernietigd"),
     )
+
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _dutch_time(moment: datetime) -> datetime:
+    return moment.astimezone(AMSTERDAM)
+
+
+def _moment(moment: datetime) -> str:
+    local = _dutch_time(moment)
+    return (f"{dutch_date(local.date())} {local:%H:%M:%S} Nederlandse tijd "
+            f"({moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+
+
+def grouped(digest: str, size: int = 8) -> str:
+    """A hash in groups, so it wraps on paper and is easy to compare by eye."""
+    return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
 
 
 def _check_confirmation(prepared: PreparedDocument, confirmation: Confirmation) -> None:
@@ -557,8 +610,9 @@ def _check_confirmation(prepared: PreparedDocument, confirmation: Confirmation) 
                                     "person, or change the signatory in your choices first.",
                                     name=prepared.signatory_name)))
     if confirmation.function.strip() != prepared.signatory_function.strip():
-        problems.append(("function", _("The agreement gives the job title %(function)s.",
-                                        function=prepared.signatory_function)))
+        problems.append(("function", _("The agreement gives the job title %(function)s. Enter "
+                                       "it as written, or change it in your choices first.",
+                                       function=prepared.signatory_function)))
     if not confirmation.authority_confirmed:
         problems.append(("authority", _("Confirm that you may sign for your organization.")))
     if problems:

@@ -48,6 +48,11 @@ def _org_data(form: OrganizationForm) -> OrganizationData:
                                for name in OrganizationData.__dataclass_fields__})
 
 
+@bp.get("/")
+def index():
+    return redirect(url_for("staff.customers"))
+
+
 @bp.get("/customers")
 def customers():
     term = request.args.get("q", "")[:100]
@@ -57,7 +62,8 @@ def customers():
     ids = [org.id for org in page.items]
     return render_template("staff/customers.html", page=page, q=term, flag=flag,
                            user_counts=organizations.user_counts(page.items),
-                           latest=agreements.latest_by_organization(ids))
+                           latest=agreements.latest_by_organization(ids),
+                           signed=signatures.current_by_organization(ids))
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

@@ -132,6 +132,7 @@ def table(w):
         ("GET", "/pki/seal.crl", dict.fromkeys(ROLES, 404)),
         ("POST", "/pki/ocsp", everyone),  # answers "malformed request" in OCSP, not in HTTP
         ("GET", "/pki/ocsp/MAo=", everyone),
+        ("GET", "/staff/", {**staff, "staff": 302, "staff_admin": 302}),
         ("GET", "/staff/customers", staff),
         ("GET", "/staff/customers?flag=sensitive", staff),
         ("GET", f"/staff/customers/{b}/agreement/2", staff),

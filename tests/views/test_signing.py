@@ -21,7 +21,7 @@ from portal.models import (
     UserSession,
     utcnow,
 )
-from portal.services import agreements, mail, storage, trust
+from portal.services import agreements, mail, signatures, storage, trust
 from tests.documents.tools import pdfsig, qpdf_check
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
@@ -91,7 +91,8 @@ def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path
     path.write_bytes(download.data)
     assert pdfsig(path).count("Signature is Valid") >= 2
     assert qpdf_check(path).returncode == 0
-    assert prepared.sha256 in _text(path)  # the evidence page names the reviewed document
+    # the evidence page names the reviewed document (its hash in groups of eight)
+    assert signatures.grouped(prepared.sha256) in _text(path)
     from tests.documents.tools import body_words, pdf_text
 
     with app.app_context():
@@ -135,7 +136,7 @@ def test_a_double_submit_signs_once(app, auth, people):
     data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
             "authority": "y"}
     first = auth.post("/agreement/sign", data, token_from="/agreement/sign")
-    second = auth.post("/agreement/sign", data, token_from="/agreement/sign")
+    second = auth.post("/agreement/sign", data, token_from="/")
     assert first.headers["Location"] == second.headers["Location"] == "/agreement/signed/1"
     assert _counts(app)[:2] == (1, 1)
 
@@ -188,6 +189,17 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, m
     assert "nothing was signed or stored" in response.get_data(as_text=True).replace(
         "niets ondertekend of opgeslagen", "nothing was signed or stored")
     assert _counts(app) == before
+
+
+def test_signed_choices_are_not_signed_again(app, auth, people):
+    auth.login_user(people[0])
+    _sign(auth)
+    again = auth.client.get("/agreement/sign")
+    assert again.status_code == 302 and again.headers["Location"] == "/agreement/signed/1"
+    page = auth.client.get("/agreement/signed/1").get_data(as_text=True)
+    assert "al ondertekend" in page or "already signed" in page
+    assert auth.client.get("/agreement/sign/own").status_code == 302
+    assert _counts(app)[0] == 1
 
 
 def test_a_member_cannot_sign_but_can_download(app, auth, people):
@@ -355,7 +367,7 @@ def test_own_certificate_upload_is_accepted_and_countersigned(app, auth, people)
 
 
 @pytest.mark.parametrize("case", ["other_document", "validation_data_after", "tampered",
-                                  "two_signatures", "not_a_pdf"])
+                                  "two_signatures", "not_a_pdf", "unsigned", "text_file"])
 def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(
         app, auth, people, case):
     auth.login_user(people[0])
@@ -372,8 +384,38 @@ def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed
         data = bytes(data)
     elif case == "two_signatures":
         data = _own_signature(_own_signature(prepared), field="Tweede")
+    elif case == "unsigned":
+        data = prepared
+    elif case == "text_file":
+        data = b"Getekend door Petra"
     else:
         data = prepared + b"\x00garbage"
     page = _upload(auth, data).get_data(as_text=True)
     assert 'id="file-error"' in page, case
+    expected = {"unsigned": "zonder handtekening", "text_file": "geen pdf"}.get(case)
+    if expected:
+        assert expected in page, case
     assert _counts(app)[0] == 0
+
+
+def test_staff_see_who_signed_what(app, auth, people):
+    owner, _member, admin = people
+    customer = type(auth)(app.test_client(), app)
+    customer.login_user(owner)
+    with app.app_context():
+        unsigned_org = persist(make_org("Nog Niet B.V."))
+        make_revision(unsigned_org)
+    auth.login_user(admin)
+    before = auth.client.get("/staff/customers?flag=unsigned").get_data(as_text=True)
+    assert "Bakkerij Jansen" in before and "Nog Niet" in before
+    _sign(customer)
+    signed = auth.client.get("/staff/customers?flag=signed").get_data(as_text=True)
+    unsigned = auth.client.get("/staff/customers?flag=unsigned").get_data(as_text=True)
+    assert "Bakkerij Jansen" in signed and "Nog Niet" not in signed
+    assert "Bakkerij Jansen" not in unsigned and "Nog Niet" in unsigned
+    with app.app_context():
+        org_id = db.session.scalar(select(SignedAgreement.organization_id))
+    page = auth.client.get(f"/staff/customers/{org_id}").get_data(as_text=True)
+    assert "Petra Jansen" in page and f"/staff/customers/{org_id}/signed/1/download" in page
+    download = auth.client.get(f"/staff/customers/{org_id}/signed/1/download")
+    assert download.mimetype == "application/pdf"
