@@ -30,6 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.cli import register_commands
 
     register_extensions(app)
+    from portal import tasks
+
+    tasks.init_app(app)
+    tasks.register()
     register_blueprints(app)
     errors.register(app)
     security.register(app)
@@ -73,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.organization import bp as organization_bp
     from portal.pki import bp as pki_bp
     from portal.staff import bp as staff_bp
+    from portal.subprocessors import bp as subprocessors_bp
     from portal.verify import bp as verify_bp
 
     app.register_blueprint(main_bp)
@@ -83,3 +88,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(verify_bp)
     app.register_blueprint(pki_bp, url_prefix="/pki")
+    app.register_blueprint(subprocessors_bp)

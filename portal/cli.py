@@ -20,6 +20,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(pki_group)
     app.cli.add_command(agreements_group)
+    app.cli.add_command(tasks_group)
+    app.cli.add_command(subprocessors_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -124,3 +126,27 @@ def renew_timestamps() -> None:
         click.echo(f"FAILED {public_id}: {error}", err=True)
     if result.failed:
         raise SystemExit(1)
+
+
+tasks_group = AppGroup("tasks", help="The background task queue (Huey).")
+
+
+@tasks_group.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def tasks_worker(workers: int) -> None:
+    """Run the task queue's worker (SQLite queue in the instance folder, or Redis)."""
+    from portal import tasks
+
+    tasks.consumer(workers).run()
+
+
+subprocessors_group = AppGroup("subprocessors", help="The sub-processor register.")
+
+
+@subprocessors_group.command("apply-due")
+def apply_due() -> None:
+    """Make announced changes whose effective date has come (idempotent; run daily)."""
+    from portal.services import subprocessors
+
+    applied = subprocessors.apply_due(cli_actor("scheduler"))
+    click.echo(f"applied {len(applied)} change(s)")

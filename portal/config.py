@@ -124,6 +124,9 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         # Renew archive timestamps this many days after the last one (before its proof ages).
         "TIMESTAMP_RENEW_DAYS": _int(env.get("TIMESTAMP_RENEW_DAYS"), 60),
         "VERIFY_MAX_BYTES": _int(env.get("VERIFY_MAX_BYTES"), 10 * 1024 * 1024),
+        # Sub-processor changes: minimum notice (art. 5.1); the task queue's SQLite file.
+        "SUBPROCESSOR_NOTICE_DAYS": _int(env.get("SUBPROCESSOR_NOTICE_DAYS"), 30),
+        "TASKS_DB": env.get("TASKS_DB") or None,
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",
     }
 

@@ -66,6 +66,12 @@ ACTION_LABELS = {
     "agreement.integrity_alert": _l("Stored agreement failed its integrity check"),
     "agreement.timestamp_renewed": _l("Archive timestamp renewed"),
     "pki.created": _l("Certificate authority created"),
+    "subprocessor.announced": _l("Sub-processor change announced"),
+    "subprocessor.change_applied": _l("Sub-processor change took effect"),
+    "subprocessor.recorded": _l("Sub-processor recorded"),
+    "subprocessor.customers_notified": _l("Customers notified of a sub-processor change"),
+    "objection.submitted": _l("Objection submitted"),
+    "objection.status_changed": _l("Objection status changed"),
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.logout": _l("Signed out"),
@@ -97,10 +103,13 @@ OBJECT_LABELS = {
     "ChoiceRevision": _l("Choices revision"),
     "PreparedDocument": _l("Prepared document"),
     "SignedAgreement": _l("Signed agreement"),
+    "Announcement": _l("Sub-processor announcement"),
+    "SubProcessor": _l("Sub-processor"),
+    "Objection": _l("Objection"),
 }
 ACTOR_LABELS = {"anonymous": _l("(not signed in)"), "system": _l("(system)"),
                 "seed": _l("(demo data)"), "cli": _l("(command line)"),
-                "renewal": _l("(timestamp renewal)")}
+                "renewal": _l("(timestamp renewal)"), "scheduler": _l("(scheduled job)")}
 
 
 GROUP_TITLES = {

@@ -258,3 +258,31 @@ class AuthActions:
 @pytest.fixture
 def auth(client, app):
     return AuthActions(client, app)
+
+
+# --- the task queue ------------------------------------------------------------------------
+
+@pytest.fixture
+def task_worker(app):
+    """A real Huey consumer (thread workers) on the app's SQLite queue; yields wait()."""
+    import time
+
+    from portal import tasks
+
+    consumer = tasks.consumer(workers=2)
+    consumer._set_signal_handlers = lambda: None  # not the main program's signals
+    consumer.start()
+
+    def wait(condition=None, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            idle = tasks.huey.pending_count() == 0
+            if idle and (condition is None or condition()):
+                time.sleep(0.2)  # let a task that was just dequeued finish
+                if tasks.huey.pending_count() == 0 and (condition is None or condition()):
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the task queue did not finish in time")
+
+    yield wait
+    consumer.stop(graceful=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.documents.contract import (
     CRIMINAL,
@@ -29,7 +29,13 @@ from portal.documents.contract import (
     tailor,
 )
 from portal.extensions import db
-from portal.models import AgreementTemplate, ChoiceRevision, Organization, utcnow
+from portal.models import (
+    AgreementTemplate,
+    ChoiceRevision,
+    Organization,
+    OrganizationService,
+    utcnow,
+)
 from portal.services import ServiceErrors, audit
 from portal.services.context import Actor
 
@@ -226,6 +232,7 @@ def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | 
     )
     db.session.add(rev)
     db.session.flush()
+    _index_services(org, choices)
     audit.record("agreement.choices_saved", actor=actor, organization=org, obj=rev, details={
         "revision": rev.number, "template": template.version,
         "changes": [c.__dict__ for c in changes(previous.choices if previous else None,
@@ -235,6 +242,14 @@ def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | 
     })
     db.session.commit()
     return rev
+
+
+def _index_services(org: Organization, choices: Choices) -> None:
+    """Keep the chosen-services index current (sub-processor notices join on it)."""
+    db.session.execute(delete(OrganizationService)
+                       .where(OrganizationService.organization_id == org.id))
+    db.session.add_all(OrganizationService(organization_id=org.id, service=key)
+                       for key in sorted(set(choices.keys("services"))))
 
 
 def _clean(choices: Choices) -> Choices:

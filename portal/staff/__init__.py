@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from portal.staff import routes  # noqa: E402,F401
+from portal.staff import routes, subprocessors  # noqa: E402,F401

@@ -1,0 +1,163 @@
+"""Sub-processors (art. 5), announced changes with notice, per-customer notices and objections."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.accounts import Organization, User
+from portal.models.scoping import OrgOwned
+from portal.models.types import UTCDateTime, utcnow
+
+# EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
+EEA = frozenset((
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+))
+TRANSFER_BASES = ("adequacy", "scc", "bcr", "derogation")
+
+
+class SubProcessor(db.Model):
+    """A third party Voxio uses for some Annex 1.A services (art. 5.1)."""
+
+    __tablename__ = "subprocessors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_entity: Mapped[str] = mapped_column(String(300))
+    activity: Mapped[str] = mapped_column(String(500))  # what it does for Voxio
+    services_json: Mapped[str] = mapped_column(Text, default="[]")  # Annex 1.A keys
+    countries_json: Mapped[str] = mapped_column(Text, default="[]")  # ISO 3166-1 alpha-2
+    transfer_basis: Mapped[str] = mapped_column(String(20), default="")  # outside the EEA
+    status: Mapped[str] = mapped_column(String(20), default="announced")  # announced/active/ended
+    active_since: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def services(self) -> list[str]:
+        return json.loads(self.services_json)
+
+    @property
+    def countries(self) -> list[str]:
+        return json.loads(self.countries_json)
+
+    @property
+    def outside_eea(self) -> bool:
+        return any(code not in EEA for code in self.countries)
+
+
+class Announcement(db.Model):
+    """A change to the register, announced ahead of its effective date."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # add, remove, replace, countries
+    subprocessor_id: Mapped[int] = mapped_column(ForeignKey("subprocessors.id"))
+    replacement_id: Mapped[int | None] = mapped_column(ForeignKey("subprocessors.id"))
+    new_countries_json: Mapped[str | None] = mapped_column(Text)
+    new_transfer_basis: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    subprocessor: Mapped[SubProcessor] = relationship(foreign_keys=[subprocessor_id])
+    replacement: Mapped[SubProcessor | None] = relationship(foreign_keys=[replacement_id])
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def new_countries(self) -> list[str]:
+        return json.loads(self.new_countries_json or "[]")
+
+    def affected_services(self) -> set[str]:
+        found = set(self.subprocessor.services)
+        if self.replacement is not None:
+            found |= set(self.replacement.services)
+        return found
+
+
+class OrganizationService(db.Model):
+    """The Annex 1.A services an organization chose (from its newest choices), for fan-out."""
+
+    __tablename__ = "organization_services"
+    __table_args__ = (UniqueConstraint("organization_id", "service"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    service: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Notice(db.Model, OrgOwned):
+    """An announcement as one customer organization sees it in the portal."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("organization_id", "announcement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    announcement: Mapped[Announcement] = relationship()
+
+
+OBJECTION_STATUSES = ("submitted", "in_review", "resolved")
+RESOLUTIONS = ("not_used", "withdrawn", "terminates_service")
+
+
+class Objection(db.Model, OrgOwned):
+    """A customer's objection to an announced sub-processor change (art. 5.1)."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        # One open objection per organization per announcement; resolved ones may be followed
+        # by a new one. A partial unique index says exactly that, on SQLite and PostgreSQL.
+        Index("uq_objections_open", "organization_id", "announcement_id", unique=True,
+              sqlite_where=text("status != 'resolved'"),
+              postgresql_where=text("status != 'resolved'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    resolution: Mapped[str | None] = mapped_column(String(30))
+    staff_note: Mapped[str] = mapped_column(Text, default="")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    announcement: Mapped[Announcement] = relationship()
+    organization: Mapped[Organization] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    events: Mapped[list[ObjectionEvent]] = relationship(order_by="ObjectionEvent.id")
+
+
+class ObjectionEvent(db.Model):
+    """One step in an objection's history (status changes and notes)."""
+
+    __tablename__ = "objection_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    resolution: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_label: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,116 @@
+"""Telling affected customers about sub-processor announcements, through the task queue.
+
+The staff request only enqueues ``fan_out``. That task adds an in-portal notice for every
+organization whose chosen services the change touches (one INSERT ... SELECT, however many
+customers), then queues the e-mails in chunks. Every step is idempotent: a retried or repeated
+task finds the notices and e-mails that already exist and skips them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, insert, literal, select
+
+from portal.extensions import db
+from portal.models import (
+    Announcement,
+    Notice,
+    Organization,
+    OrganizationService,
+    Role,
+    User,
+    utcnow,
+)
+from portal.services import audit, mail
+from portal.services.context import cli_actor
+from portal.tasks import app_context, huey
+
+MAIL_CHUNK = 500
+
+
+def announce_later(announcement_id: int) -> None:
+    """Queue the fan-out (called after the announcement is committed)."""
+    fan_out(announcement_id)
+
+
+@huey.task(retries=3, retry_delay=30)
+def fan_out(announcement_id: int) -> int:
+    with app_context():
+        return create_notices(announcement_id)
+
+
+def create_notices(announcement_id: int) -> int:
+    """Add the missing notices and queue their e-mails; returns how many notices were added."""
+    ann = db.session.get(Announcement, announcement_id)
+    if ann is None:
+        return 0
+    services = sorted(ann.affected_services())
+    now = utcnow()
+    affected = (select(OrganizationService.organization_id, literal(ann.id),
+                       literal(now, type_=Notice.created_at.type)).distinct()
+                .where(OrganizationService.service.in_(services))
+                .where(~exists().where(and_(
+                    Notice.organization_id == OrganizationService.organization_id,
+                    Notice.announcement_id == ann.id))))
+    result = db.session.execute(insert(Notice).from_select(
+        ["organization_id", "announcement_id", "created_at"], affected))
+    added = result.rowcount or 0
+    if ann.notified_at is None:
+        ann.notified_at = now
+        audit.record("subprocessor.customers_notified", actor=cli_actor("system"), obj=ann,
+                     details={"notices": added})
+    db.session.commit()
+    pending = db.session.scalars(select(Notice.organization_id).where(
+        Notice.announcement_id == ann.id, Notice.mailed_at.is_(None))
+        .order_by(Notice.organization_id)).all()
+    for start in range(0, len(pending), MAIL_CHUNK):
+        mail_notices(ann.id, pending[start:start + MAIL_CHUNK])
+    return added
+
+
+@huey.task(retries=3, retry_delay=30)
+def mail_notices(announcement_id: int, organization_ids: list[int]) -> int:
+    with app_context():
+        return send_notice_mails(announcement_id, organization_ids)
+
+
+def send_notice_mails(announcement_id: int, organization_ids: list[int]) -> int:
+    """E-mail the owners of these organizations, once per organization."""
+    ann = db.session.get(Announcement, announcement_id)
+    todo = db.session.scalars(select(Notice).where(
+        Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),
+        Notice.mailed_at.is_(None)).with_for_update()).all()
+    owners = db.session.scalars(select(User).where(
+        User.organization_id.in_([n.organization_id for n in todo]),
+        User.role == Role.CUSTOMER_OWNER, User.active.is_(True))).all()
+    by_org: dict[int, list[User]] = {}
+    for owner in owners:
+        by_org.setdefault(owner.organization_id, []).append(owner)
+    orgs = {org.id: org for org in db.session.scalars(select(Organization).where(
+        Organization.id.in_([n.organization_id for n in todo])))}
+    sent = 0
+    for notice in todo:
+        for owner in by_org.get(notice.organization_id, []):
+            mail.send("subprocessor_notice", owner.email, _subject(ann), locale=owner.locale,
+                      announcement=ann, organization=orgs[notice.organization_id],
+                      name=owner.name)
+            sent += 1
+        notice.mailed_at = utcnow()
+    db.session.commit()
+    return sent
+
+
+def _subject(ann: Announcement) -> str:
+    from flask_babel import gettext as _
+
+    return _("Voxio announces a change of sub-processors (effective %(date)s)",
+             date=ann.effective_on.isoformat())
+
+
+def notices_for(org: Organization) -> list[Notice]:
+    return list(db.session.scalars(select(Notice).where(Notice.organization_id == org.id)
+                                   .order_by(Notice.created_at.desc(), Notice.id.desc())))
+
+
+def notice_for(org: Organization, announcement_id: int) -> Notice | None:
+    return db.session.scalar(select(Notice).where(Notice.organization_id == org.id,
+                                                  Notice.announcement_id == announcement_id))

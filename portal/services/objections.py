@@ -1,0 +1,137 @@
+"""Customer objections to announced sub-processor changes (art. 5.1), and their handling."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import (
+    Announcement,
+    Objection,
+    ObjectionEvent,
+    Organization,
+    Role,
+    User,
+    utcnow,
+)
+from portal.models.subprocessors import RESOLUTIONS
+from portal.services import ServiceError, audit, mail
+from portal.services.context import Actor
+from portal.services.notifications import notice_for
+
+REASON_MIN, REASON_MAX, NOTE_MAX = 10, 2000, 2000
+# Allowed moves: a submitted objection goes into review or straight to a resolution.
+TRANSITIONS = {"submitted": ("in_review", "resolved"), "in_review": ("resolved",)}
+
+
+def open_objection(org: Organization, announcement: Announcement) -> Objection | None:
+    return db.session.scalar(select(Objection).where(
+        Objection.organization_id == org.id, Objection.announcement_id == announcement.id,
+        Objection.status != "resolved"))
+
+
+def for_organization(org: Organization) -> list[Objection]:
+    return list(db.session.scalars(select(Objection).where(Objection.organization_id == org.id)
+                                   .order_by(Objection.created_at.desc(), Objection.id.desc())))
+
+
+def deadline_passed(announcement: Announcement) -> bool:
+    return utcnow().date() >= announcement.effective_on or announcement.applied_at is not None
+
+
+def submit(org: Organization, announcement: Announcement, reason: str, actor: Actor) -> Objection:
+    """Object before the effective date; one open objection per organization and change."""
+    reason = (reason or "").strip()
+    if notice_for(org, announcement.id) is None:
+        raise ServiceError(_("This change does not concern the services you chose."))
+    if deadline_passed(announcement):
+        raise ServiceError(_("The deadline has passed: objections were possible until %(date)s.",
+                             date=announcement.effective_on.isoformat()))
+    if len(reason) < REASON_MIN:
+        raise ServiceError(_("Explain why (at least %(n)d characters).", n=REASON_MIN), "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(_("Use at most %(n)d characters.", n=REASON_MAX), "reason")
+    if open_objection(org, announcement) is not None:
+        raise ServiceError(_("Your organization already has an open objection to this change."))
+    now = utcnow()
+    objection = Objection(organization_id=org.id, announcement_id=announcement.id,
+                          reason=reason, status="submitted",
+                          submitted_by_id=actor.user.id if actor.user else None,
+                          created_at=now, updated_at=now)
+    db.session.add(objection)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # a simultaneous second submit
+        db.session.rollback()
+        raise ServiceError(_("Your organization already has an open objection to this "
+                             "change.")) from error
+    db.session.add(ObjectionEvent(objection_id=objection.id, status="submitted",
+                                  note="", actor_label=actor.label, created_at=now))
+    audit.record("objection.submitted", actor=actor, organization=org, obj=objection,
+                 details={"announcement": announcement.id,
+                          "subprocessor": announcement.subprocessor.name})
+    for admin in _staff():
+        mail.send("objection_submitted", admin.email,
+                  _("Objection from %(org)s to a sub-processor change", org=org.name),
+                  objection=objection, organization=org, announcement=announcement,
+                  name=admin.name)
+    db.session.commit()
+    return objection
+
+
+def set_status(objection: Objection, status: str, actor: Actor, *, resolution: str | None = None,
+               note: str = "") -> Objection:
+    """Staff move an objection on: into review, or resolved with how and a note."""
+    note = (note or "").strip()
+    if status not in TRANSITIONS.get(objection.status, ()):
+        raise ServiceError(_("This objection cannot go from %(old)s to %(new)s.",
+                             old=objection.status, new=status), "status")
+    if status == "resolved" and resolution not in RESOLUTIONS:
+        raise ServiceError(_("Say how it was resolved."), "resolution")
+    if status == "resolved" and not note:
+        raise ServiceError(_("Add a note for the customer."), "note")
+    if len(note) > NOTE_MAX:
+        raise ServiceError(_("Use at most %(n)d characters.", n=NOTE_MAX), "note")
+    now = utcnow()
+    objection.status = status
+    objection.resolution = resolution if status == "resolved" else None
+    if note:
+        objection.staff_note = note
+    objection.updated_at = now
+    db.session.add(ObjectionEvent(objection_id=objection.id, status=status,
+                                  resolution=objection.resolution, note=note,
+                                  actor_label=actor.label, created_at=now))
+    audit.record("objection.status_changed", actor=actor, organization=objection.organization_id,
+                 obj=objection, details={"status": status, "resolution": objection.resolution})
+    org = objection.organization
+    for owner in (u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER):
+        mail.send("objection_status", owner.email,
+                  _("Your objection to a sub-processor change: %(status)s",
+                    status=status_label(status)),
+                  locale=owner.locale, objection=objection, organization=org, name=owner.name)
+    db.session.commit()
+    return objection
+
+
+def status_label(status: str) -> str:
+    return {"submitted": _("submitted"), "in_review": _("in review"),
+            "resolved": _("resolved")}.get(status, status)
+
+
+def for_announcement(announcement: Announcement, status: str = "") -> list[Objection]:
+    stmt = select(Objection).where(Objection.announcement_id == announcement.id)
+    if status:
+        stmt = stmt.where(Objection.status == status)
+    return list(db.session.scalars(stmt.order_by(Objection.created_at, Objection.id)))
+
+
+def objection(objection_id: int) -> Objection | None:
+    return db.session.get(Objection, objection_id)
+
+
+def _staff() -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
+        .execution_options(unscoped=True)))

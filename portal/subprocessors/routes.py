@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from flask import Response, abort, current_app, render_template, url_for
+
+from portal.services import subprocessors
+from portal.subprocessors import bp
+
+KIND_TITLES = {"add": "Nieuwe subverwerker", "remove": "Subverwerker vervalt",
+               "replace": "Subverwerker vervangen", "countries": "Andere landen"}
+
+
+@bp.get("/subprocessors")
+def register():
+    items = subprocessors.register()
+    return render_template("subprocessors/register.html", items=items,
+                           names=subprocessors.service_names(),
+                           upcoming=subprocessors.open_announcements(),
+                           countries=subprocessors.countries(items))
+
+
+@bp.get("/subprocessors.<fmt>")
+def export(fmt: str):
+    return _export(subprocessors.register(), fmt, "subverwerkers-voxio")
+
+
+def _export(items, fmt: str, name: str) -> Response:
+    if fmt == "json":
+        body, mimetype = subprocessors.export_json(items), "application/json"
+    elif fmt == "csv":
+        body, mimetype = subprocessors.export_csv(items), "text/csv"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@bp.get("/subprocessors/feed.atom")
+def feed():
+    items = subprocessors.announcements()
+    base = current_app.config["PUBLIC_URL"]
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+    root = ET.Element(f"{{{ns}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "nl"})
+    _sub(root, ns, "id", f"{base}{url_for('subprocessors.feed')}")
+    _sub(root, ns, "title", "Voxio: wijzigingen in subverwerkers")
+    _sub(root, ns, "updated", _iso(subprocessors.feed_updated(items)))
+    ET.SubElement(root, f"{{{ns}}}link", rel="self", href=f"{base}{url_for('subprocessors.feed')}")
+    ET.SubElement(root, f"{{{ns}}}link", rel="alternate",
+                  href=f"{base}{url_for('subprocessors.register')}")
+    author = ET.SubElement(root, f"{{{ns}}}author")
+    _sub(author, ns, "name", current_app.config["PKI_ORGANIZATION"])
+    for ann in items:
+        entry = ET.SubElement(root, f"{{{ns}}}entry")
+        _sub(entry, ns, "id", f"{base}/subprocessors/announcements/{ann.id}")
+        name = ann.subprocessor.name
+        if ann.kind == "replace":
+            name = f"{name} → {ann.replacement.name}"
+        _sub(entry, ns, "title", f"{KIND_TITLES[ann.kind]}: {name} (per {ann.effective_on})")
+        _sub(entry, ns, "updated", _iso(ann.applied_at or ann.announced_at))
+        _sub(entry, ns, "published", _iso(ann.announced_at))
+        ET.SubElement(entry, f"{{{ns}}}category", term=ann.kind, label=KIND_TITLES[ann.kind])
+        ET.SubElement(entry, f"{{{ns}}}link", rel="alternate",
+                      href=f"{base}{url_for('subprocessors.register')}#wijziging-{ann.id}")
+        summary = [f"Ingangsdatum: {ann.effective_on}.", f"Reden: {ann.reason}"]
+        if ann.kind == "countries":
+            summary.insert(0, "Nieuwe landen: " + ", ".join(ann.new_countries) + ".")
+        _sub(entry, ns, "summary", " ".join(summary))
+    body = ET.tostring(root, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _sub(parent, ns: str, tag: str, value: str):
+    element = ET.SubElement(parent, f"{{{ns}}}{tag}")
+    element.text = value
+    return element
+
+
+def _iso(moment) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")

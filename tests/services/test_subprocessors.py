@@ -1,0 +1,187 @@
+"""The sub-processor register: notice periods, scoping, countries, effective dates, objections,
+notifications through the real task queue, and the Atom feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Notice, Role, SubProcessor, utcnow
+from portal.services import ServiceError, mail, objections, subprocessors
+from portal.services.context import Actor
+from tests.factories import make_org, make_revision, make_staff, make_user, valid_choices
+
+ACTOR = Actor(label_override="test")
+DATA = subprocessors.SubProcessorData(
+    name="Postbode Mail B.V.", legal_entity="Postbode Mail B.V., Utrecht",
+    activity="Verzenden van e-mail", services=("email",), countries=("NL", "DE"))
+
+
+def today():
+    return utcnow().date()
+
+
+def add(ctx_data=DATA, days: int = 30, **kwargs):
+    return subprocessors.announce("add", reason="Betere aflevering", actor=ACTOR,
+                                  effective_on=today() + timedelta(days=days), data=ctx_data,
+                                  **kwargs)
+
+
+def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
+    for days in (-1, 0, 29):
+        with pytest.raises(ServiceError) as error:
+            add(days=days)
+        assert "effective_on" in dict(error.value.problems)
+    ann = add(days=30)
+    assert ann.effective_on == today() + timedelta(days=30)
+    assert db.session.scalar(select(func.count()).select_from(SubProcessor)) == 1
+
+
+def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(ctx):
+    us = subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
+                                        ("webhosting",), ("US",))
+    with pytest.raises(ServiceError) as error:
+        add(us)
+    assert "transfer_basis" in dict(error.value.problems)
+    bad = subprocessors.SubProcessorData("X", "X", "Y", ("webhosting",), ("Nederland",))
+    with pytest.raises(ServiceError):
+        add(bad)
+    ann = add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
+                                             ("webhosting",), ("US",), "scc"))
+    assert ann.subprocessor.outside_eea and ann.subprocessor.transfer_basis == "scc"
+    assert subprocessors.parse_countries("nl, de  us;NL") == ("NL", "DE", "US")
+
+
+def test_customers_see_what_serves_their_services_and_the_countries(ctx):
+    mail_org, web_org = make_org("Mail B.V."), make_org("Web B.V.")
+    make_revision(mail_org, selected={**valid_choices().selected, "services": ("email",)})
+    make_revision(web_org, selected={**valid_choices().selected, "services": ("webhosting",)})
+    subprocessors.create_active(DATA, today(), ACTOR)
+    subprocessors.create_active(subprocessors.SubProcessorData(
+        "Rekencentrum", "Rekencentrum B.V.", "Servers", ("webhosting",), ("NL", "US"),
+        "adequacy"), today(), ACTOR)
+    assert [sp.name for sp in subprocessors.for_organization(mail_org)] == ["Postbode Mail B.V."]
+    assert [sp.name for sp in subprocessors.for_organization(web_org)] == ["Rekencentrum"]
+    assert subprocessors.countries(subprocessors.for_organization(web_org)) == [
+        ("NL", True), ("US", False)]
+    assert subprocessors.countries(subprocessors.for_organization(mail_org)) == [
+        ("DE", True), ("NL", True)]
+
+
+def test_changes_take_effect_on_their_date_once(ctx):
+    ann = add(days=30)
+    assert subprocessors.apply_due(ACTOR) == []
+    later = today() + timedelta(days=30)
+    assert subprocessors.apply_due(ACTOR, today=later) == [ann.id]
+    assert subprocessors.apply_due(ACTOR, today=later) == []
+    sp = db.session.get(SubProcessor, ann.subprocessor_id)
+    assert sp.status == "active" and sp.active_since == later
+    remove = subprocessors.announce("remove", reason="Niet meer nodig", actor=ACTOR,
+                                    subprocessor=sp, effective_on=later + timedelta(days=30),
+                                    today=later)
+    subprocessors.apply_due(ACTOR, today=later + timedelta(days=30))
+    assert db.session.get(SubProcessor, remove.subprocessor_id).status == "ended"
+    assert subprocessors.register() == []
+
+
+def _affected_org(name="Mail B.V."):
+    org = make_org(name)
+    owner = make_user(org, Role.CUSTOMER_OWNER)
+    make_revision(org, selected={**valid_choices().selected, "services": ("email",)})
+    return org, owner
+
+
+def test_objections_before_the_deadline_one_open_at_a_time(ctx):
+    org, owner = _affected_org()
+    make_staff(Role.STAFF_ADMIN)
+    ann = add(days=30)
+    from portal.services import notifications
+
+    notifications.create_notices(ann.id)
+    actor = Actor(user=owner)
+    with pytest.raises(ServiceError):
+        objections.submit(org, ann, "te kort", actor)  # under 10 characters
+    first = objections.submit(org, ann, "Wij willen geen Duitse opslag.", actor)
+    with pytest.raises(ServiceError):
+        objections.submit(org, ann, "Nog een bezwaar op dezelfde wijziging.", actor)
+    staff = Actor(label_override="staff")
+    with pytest.raises(ServiceError):
+        objections.set_status(first, "resolved", staff, resolution="not_used")  # needs a note
+    objections.set_status(first, "in_review", staff)
+    objections.set_status(first, "resolved", staff, resolution="not_used",
+                          note="Wij gebruiken deze partij niet voor u.")
+    assert [e.status for e in first.events] == ["submitted", "in_review", "resolved"]
+    with pytest.raises(ServiceError):
+        objections.set_status(first, "in_review", staff)  # resolved is final
+    second = objections.submit(org, ann, "Toch nog een nieuw bezwaar, graag.", actor)
+    assert second.status == "submitted"
+    ann.effective_on = today()
+    db.session.commit()
+    with pytest.raises(ServiceError) as error:
+        objections.submit(make_org("Laat B.V."), ann, "Te laat ingediend bezwaar.", actor)
+    assert error.value.message
+
+
+def test_unaffected_customers_cannot_object(ctx):
+    org = make_org("Web B.V.")
+    make_revision(org, selected={**valid_choices().selected, "services": ("webhosting",)})
+    ann = add(days=30)
+    from portal.services import notifications
+
+    notifications.create_notices(ann.id)
+    with pytest.raises(ServiceError):
+        objections.submit(org, ann, "Wij maken toch bezwaar hiertegen.", ACTOR)
+
+
+def test_notices_reach_every_affected_organization_through_the_queue(app, task_worker,
+                                                                      mailbox):
+    with app.app_context():
+        orgs = [_affected_org(f"Klant {i} B.V.") for i in range(60)]
+        other = make_org("Web B.V.")
+        make_revision(other, selected={**valid_choices().selected, "services": ("webhosting",)})
+        ann = add(days=30)
+
+        def notices() -> int:
+            db.session.rollback()
+            return db.session.scalar(select(func.count()).select_from(Notice).where(
+                Notice.mailed_at.is_not(None)))
+
+        task_worker(lambda: notices() == 60)
+        mail.drain()
+        assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
+        owners = {owner.email for _org, owner in orgs}
+        assert owners <= {m["To"] for m in mailbox.messages}
+        sent = len(mailbox.messages)
+        # Running the fan-out again adds nothing and mails nobody twice.
+        from portal.services import notifications
+
+        notifications.fan_out(ann.id)
+        task_worker()
+        mail.drain()
+        assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
+        assert len(mailbox.messages) == sent
+
+
+def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
+    import feedparser
+
+    with app.app_context():
+        ann = add(days=30)
+        later = today() + timedelta(days=30)
+        subprocessors.apply_due(ACTOR, today=later)
+        subprocessors.announce("remove", reason="Vervangen door eigen dienst", actor=ACTOR,
+                               subprocessor=ann.subprocessor,
+                               effective_on=later + timedelta(days=31), today=later)
+    response = client.get("/subprocessors/feed.atom")
+    assert response.mimetype == "application/atom+xml"
+    feed = feedparser.parse(response.data)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title and feed.feed.id and feed.feed.updated and feed.feed.author
+    terms = [entry.tags[0].term for entry in feed.entries]
+    assert sorted(terms) == ["add", "remove"]
+    for entry in feed.entries:
+        assert entry.id and entry.title and entry.updated and entry.link
+    assert any("Postbode Mail" in e.title for e in feed.entries)
