@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.agreement.forms import MultiCheckboxField
@@ -15,16 +16,20 @@ from portal.services import ServiceError, objections, subprocessors
 from portal.staff import bp
 from portal.web import current_actor
 
-BASES = [("", _l("— inside the EU/EEA only —")), ("adequacy", _l("adequacy decision")),
-         ("scc", _l("standard contractual clauses")), ("bcr", _l("binding corporate rules")),
-         ("derogation", _l("derogation (GDPR art. 49)"))]
+BASES = [SelectChoice("", _l("— inside the EU/EEA only —")),
+         SelectChoice("adequacy", _l("adequacy decision")),
+         SelectChoice("scc", _l("standard contractual clauses")),
+         SelectChoice("bcr", _l("binding corporate rules")),
+         SelectChoice("derogation", _l("derogation (GDPR art. 49)"))]
 
 
 class AnnounceForm(FlaskForm):
     kind = RadioField(_l("What changes?"), choices=[
-        ("add", _l("A new sub-processor")), ("remove", _l("A sub-processor is no longer used")),
-        ("replace", _l("A sub-processor is replaced by another")),
-        ("countries", _l("A sub-processor processes in other countries"))], default="add")
+        SelectChoice("add", _l("A new sub-processor")),
+        SelectChoice("remove", _l("A sub-processor is no longer used")),
+        SelectChoice("replace", _l("A sub-processor is replaced by another")),
+        SelectChoice("countries", _l("A sub-processor processes in other countries"))],
+        default="add")
     subprocessor = SelectField(_l("Sub-processor concerned"), coerce=int, choices=[],
                                validators=[Optional()])
     name = StringField(_l("Name"), validators=[Length(max=200)])
@@ -45,12 +50,13 @@ class AnnounceForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=[("in_review", _l("in review")),
-                                                    ("resolved", _l("resolved"))])
+    status = SelectField(_l("New status"), choices=[SelectChoice("in_review", _l("in review")),
+                                                    SelectChoice("resolved", _l("resolved"))])
     resolution = SelectField(_l("Resolution"), choices=[
-        ("", "—"), ("not_used", _l("sub-processor not used for this customer")),
-        ("withdrawn", _l("withdrawn by the customer")),
-        ("terminates_service", _l("customer terminates the affected service"))],
+        SelectChoice("", "—"),
+        SelectChoice("not_used", _l("sub-processor not used for this customer")),
+        SelectChoice("withdrawn", _l("withdrawn by the customer")),
+        SelectChoice("terminates_service", _l("customer terminates the affected service"))],
         validators=[Optional()])
     note = TextAreaField(_l("Note for the customer"), validators=[Length(max=2000)],
                          render_kw={"rows": 2})
@@ -67,9 +73,10 @@ def subprocessor_register():
 def announce():
     form = AnnounceForm()
     current = subprocessors.register()
-    form.subprocessor.choices = [(0, "—")] + [(sp.id, sp.name) for sp in current
-                                              if sp.status == "active"]
-    form.services.choices = list(subprocessors.service_names().items())
+    form.subprocessor.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(sp.id, sp.name) for sp in current if sp.status == "active"]
+    form.services.choices = [SelectChoice(key, name)
+                             for key, name in subprocessors.service_names().items()]
     if request.method == "GET":
         form.effective_on.data = subprocessors.earliest_effective()
     if form.validate_on_submit():

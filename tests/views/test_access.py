@@ -6,14 +6,15 @@ rules are written down here.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from portal.extensions import db
-from portal.models import Invitation, Role
+from portal.models import Invitation, Notice, Role
 from portal.models import utcnow as now
-from portal.services import signatures
+from portal.services import objections, signatures, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
@@ -50,10 +51,19 @@ def world(app):
         signed_b = signatures.sign(prepared_b, signatures.Confirmation(
             prepared_b.signatory_name, prepared_b.signatory_function, True),
             people["owner_b"], None, actor)
+        announcement = subprocessors.announce(
+            "add", reason="Nieuwe mailpartner", actor=actor,
+            effective_on=now().date() + timedelta(days=40),
+            data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",
+                                                ("email",), ("NL",)))
+        db.session.add(Notice(organization_id=org_b.id, announcement_id=announcement.id))
+        db.session.commit()
+        objection = objections.submit(org_b, announcement, "Liever geen nieuwe partij.", actor)
         persist(org_a, org_b, *people.values(), *invitations.values())
         return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
                                inv_b=invitations["b"], prepared_b=prepared_b.public_id,
-                               signed_b=signed_b.public_id, **people)
+                               signed_b=signed_b.public_id, announcement=announcement.id,
+                               objection=objection.id, **people)
 
 
 def table(w):
@@ -126,6 +136,23 @@ def table(w):
         ("POST", "/verify", everyone),  # 200: the form asks for a file
         ("GET", f"/verify/{w.signed_b}", everyone),
         ("GET", "/verify/unknown-document", dict.fromkeys(ROLES, 404)),
+        ("GET", "/subprocessors", everyone),
+        ("GET", "/subprocessors.csv", everyone),
+        ("GET", "/subprocessors.json", everyone),
+        ("GET", "/subprocessors.xml", dict.fromkeys(ROLES, 404)),
+        ("GET", "/subprocessors/feed.atom", everyone),
+        ("GET", "/agreement/subprocessors", customers),
+        ("GET", "/agreement/subprocessors?format=json", customers),
+        # Only B was notified of this announcement: A cannot object to it.
+        ("GET", f"/agreement/subprocessors/{w.announcement}/object", {**owners, "owner": 404}),
+        ("POST", f"/agreement/subprocessors/{w.announcement}/object", {**owners, "owner": 404}),
+        ("GET", "/staff/subprocessors", staff),
+        ("GET", "/staff/subprocessors/announce", staff),
+        ("POST", "/staff/subprocessors/announce", staff),  # 200: the form's errors
+        ("GET", f"/staff/announcements/{w.announcement}", staff),
+        ("GET", "/staff/announcements/9999", {**staff, "staff": 404, "staff_admin": 404}),
+        ("POST", f"/staff/objections/{w.objection}/status",
+         {**staff, "staff": 302, "staff_admin": 302}),
         ("GET", "/pki/", everyone),
         ("GET", "/pki/root.crt", everyone),
         ("GET", "/pki/signing_ca.crl", everyone),

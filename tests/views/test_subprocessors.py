@@ -1,0 +1,91 @@
+"""Sub-processors through the pages: public list, the customer's view and objection, staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Announcement, Objection, Role, utcnow
+from portal.services import mail, subprocessors
+from portal.services.context import Actor
+from tests.conftest import AuthActions
+from tests.factories import make_org, make_revision, make_staff, make_user, persist, valid_choices
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        org = make_org("Mail B.V.")
+        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@mail.nl")
+        make_revision(org, selected={**valid_choices().selected, "services": ("email",)})
+        admin = make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
+        subprocessors.create_active(subprocessors.SubProcessorData(
+            "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
+            ("NL",)), utcnow().date(), Actor(label_override="test"))
+        return persist(owner, admin)
+
+
+def test_public_register_and_exports(app, client, people):
+    page = client.get("/subprocessors").get_data(as_text=True)
+    assert "Rekencentrum Noord" in page and "feed.atom" in page
+    assert client.get("/subprocessors.json").json["subprocessors"][0]["countries"] == ["NL"]
+    assert "Rekencentrum Noord" in client.get("/subprocessors.csv").get_data(as_text=True)
+
+
+def test_staff_announce_customers_object_staff_resolve(app, people, task_worker, mailbox):
+    owner, admin = people
+    staff = AuthActions(app.test_client(), app)
+    staff.login_user(admin)
+    effective = (utcnow().date() + timedelta(days=30)).isoformat()
+    form = {"kind": "add", "subprocessor": "0", "name": "Postbode Mail",
+            "legal_entity": "Postbode Mail B.V., Utrecht", "activity": "Verzenden van e-mail",
+            "services": "email", "countries": "nl de", "transfer_basis": "",
+            "new_countries": "", "new_transfer_basis": "", "reason": "Betere aflevering",
+            "effective_on": effective}
+    too_soon = staff.post("/staff/subprocessors/announce",
+                          {**form, "effective_on": utcnow().date().isoformat()},
+                          token_from="/staff/subprocessors/announce")
+    assert 'id="effective_on-error"' in too_soon.get_data(as_text=True)
+    assert 'value="Postbode Mail"' in too_soon.get_data(as_text=True)
+    response = staff.post("/staff/subprocessors/announce", form,
+                          token_from="/staff/subprocessors/announce")
+    assert response.status_code == 302
+    with app.app_context():
+        task_worker(lambda: db.session.scalar(
+            select(Announcement.notified_at).execution_options(populate_existing=True))
+            is not None)
+        mail.drain()
+    assert "Postbode Mail" in mailbox.text(mailbox.last(owner.email))
+    customer = AuthActions(app.test_client(), app)
+    customer.login_user(owner)
+    page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert "Postbode Mail" in page and "Rekencentrum Noord" not in page  # webhosting only
+    with app.app_context():
+        ann_id = db.session.scalar(select(Announcement.id))
+    path = f"/agreement/subprocessors/{ann_id}/object"
+    short = customer.post(path, {"reason": "nee"}, token_from=path)
+    assert 'id="reason-error"' in short.get_data(as_text=True)
+    sent = customer.post(path, {"reason": "Wij willen geen nieuwe partij voor onze mail."},
+                         token_from=path)
+    assert sent.status_code == 302
+    page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert "ingediend" in page or "submitted" in page
+    with app.app_context():
+        objection_id = db.session.scalar(select(Objection.id))
+    detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
+    assert "Wij willen geen nieuwe partij" in detail
+    staff.post(f"/staff/objections/{objection_id}/status",
+               {"status": "resolved", "resolution": "not_used",
+                "note": "Wij gebruiken Postbode niet voor uw organisatie."},
+               token_from=f"/staff/announcements/{ann_id}")
+    with app.app_context():
+        assert db.session.get(Objection, objection_id).status == "resolved"
+        mail.drain()
+    page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert "Wij gebruiken Postbode niet" in page
+    assert "Wij gebruiken Postbode niet" in mailbox.text(mailbox.last(owner.email))
+    filtered = staff.client.get(f"/staff/announcements/{ann_id}?status=submitted")
+    assert "Wij willen geen nieuwe partij" not in filtered.get_data(as_text=True)
