@@ -45,6 +45,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class SubProcessorLine:
+    """One sub-processor as the signed agreement records it (art. 5.1)."""
+
+    name: str
+    activity: str
+    countries: str
+    note: str = ""  # e.g. the transfer basis outside the EU/EEA
+
+
+@dataclass(frozen=True)
 class PdfSpec:
     """Everything the PDF holds beyond the agreement text itself."""
 
@@ -56,8 +66,16 @@ class PdfSpec:
     draft_note: str = ""
     evidence: tuple[tuple[str, str], ...] = ()
     attachments: tuple[Attachment, ...] = field(default=())
+    subprocessors: tuple[SubProcessorLine, ...] | None = None  # None: leave the page out
+    objections: tuple[str, ...] = ()
 
 
+SUBPROCESSORS_HEADING = "Subverwerkers bij ondertekening"
+SUBPROCESSORS_INTRO = ("De derden die Verwerker op de datum van dit document inschakelt voor de "
+                       "diensten die Verwerkingsverantwoordelijke in Bijlage 1 koos (artikel "
+                       "5.1), met de landen waar zij persoonsgegevens verwerken (artikel 3).")
+SUBPROCESSORS_NONE = "Geen subverwerkers voor de gekozen diensten."
+OBJECTIONS_HEADING = "Bezwaren van Verwerkingsverantwoordelijke"
 SIGNING_HEADING = "Ondertekening"
 SIGNING_INTRO = ("Partijen ondertekenen deze overeenkomst elektronisch. Iedere handtekening is "
                  "een digitale handtekening in dit pdf-bestand; controleer haar met een "
@@ -85,7 +103,19 @@ def render(document: Document, spec: PdfSpec) -> bytes:
 
 def text_lines(document: Document, spec: PdfSpec) -> list[str]:
     """What the pages after the agreement say (signature page, evidence), in order."""
-    lines = [SIGNING_HEADING, SIGNING_INTRO]
+    lines = []
+    if spec.subprocessors is not None:
+        lines += [SUBPROCESSORS_HEADING, SUBPROCESSORS_INTRO]
+        if not spec.subprocessors:
+            lines.append(SUBPROCESSORS_NONE)
+        for line in spec.subprocessors:
+            lines += [line.name, line.activity, line.countries]
+            if line.note:
+                lines.append(line.note)
+        if spec.objections:
+            lines.append(OBJECTIONS_HEADING)
+            lines += list(spec.objections)
+    lines += [SIGNING_HEADING, SIGNING_INTRO]
     for block in spec.signatures:
         lines += [block.role, block.organization]
         for label, value in block.rows:
@@ -144,6 +174,12 @@ def _data(doc: Document, spec: PdfSpec) -> dict:
                               "entries": list(lst.entries)} for lst in doc.annex1]},
         "annex2": {"heading": doc.annex2_heading, "intro": doc.annex2_intro,
                    "items": list(doc.annex2_items)},
+        "subprocessors": None if spec.subprocessors is None else {
+            "heading": SUBPROCESSORS_HEADING, "intro": SUBPROCESSORS_INTRO,
+            "none": SUBPROCESSORS_NONE, "objections_heading": OBJECTIONS_HEADING,
+            "rows": [{"name": x.name, "activity": x.activity, "countries": x.countries,
+                      "note": x.note} for x in spec.subprocessors],
+            "objections": list(spec.objections)},
         "signing": {"heading": SIGNING_HEADING, "intro": SIGNING_INTRO,
                     "blocks": [{"role": b.role, "organization": b.organization,
                                 "rows": [list(r) for r in b.rows]} for b in spec.signatures]},

@@ -547,10 +547,50 @@ def _spec(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime,
                 ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
         ),
         evidence=evidence,
+        subprocessors=_subprocessor_lines(org),
+        objections=_objection_lines(org),
         attachments=(pdf.Attachment(
             "bijlage-1-keuzes.json", export.encode(),
             "De keuzes van Verwerkingsverantwoordelijke voor Bijlage 1 (machineleesbaar)"),),
     )
+
+
+BASIS_TEXT = {"adequacy": "adequaatheidsbesluit", "scc": "modelcontractbepalingen",
+              "bcr": "bindende bedrijfsvoorschriften", "derogation": "uitzondering (AVG art. 49)"}
+STATUS_TEXT = {"submitted": "ingediend", "in_review": "in behandeling", "resolved": "afgehandeld"}
+RESOLUTION_TEXT = {"not_used": "subverwerker wordt niet voor Verwerkingsverantwoordelijke "
+                               "gebruikt", "withdrawn": "ingetrokken",
+                   "terminates_service": "Verwerkingsverantwoordelijke beëindigt de dienst"}
+
+
+def _subprocessor_lines(org: Organization) -> tuple[pdf.SubProcessorLine, ...]:
+    from portal.services import subprocessors
+
+    lines = []
+    for sp in subprocessors.for_organization(org):
+        if sp.status != "active":
+            continue
+        note = ""
+        if sp.outside_eea:
+            note = f"buiten de EU/EER; grondslag: {BASIS_TEXT.get(sp.transfer_basis, '–')}"
+        lines.append(pdf.SubProcessorLine(f"{sp.name} ({sp.legal_entity})", sp.activity,
+                                          ", ".join(sp.countries), note))
+    return tuple(lines)
+
+
+def _objection_lines(org: Organization) -> tuple[str, ...]:
+    from portal.services import objections
+
+    lines = []
+    for objection in reversed(objections.for_organization(org)):
+        ann = objection.announcement
+        text = (f"{ann.subprocessor.name} (wijziging per {dutch_date(ann.effective_on)}): "
+                f"bezwaar van {dutch_date(objection.created_at.date())}, "
+                f"{STATUS_TEXT.get(objection.status, objection.status)}")
+        if objection.resolution:
+            text += f" – {RESOLUTION_TEXT.get(objection.resolution, objection.resolution)}"
+        lines.append(text)
+    return tuple(lines)
 
 
 def _evidence(prepared: PreparedDocument, confirmation: Confirmation, user: User,

@@ -82,3 +82,16 @@ def _rtl_present(name: str, text: str) -> bool:
 def test_poppler_and_qpdf_are_installed():
     for tool in ("pdftotext", "pdfsig", "qpdf"):
         assert subprocess.run(["which", tool], capture_output=True).returncode == 0, tool
+
+
+def test_the_subprocessors_at_signing_are_listed(tmp_path, document, choices):
+    spec = make_spec(choices, subprocessors=(
+        pdf.SubProcessorLine("Postbode #Mail *B.V.*", "Verzenden van e-mail", "NL, DE"),
+        pdf.SubProcessorLine("Cloud Inc.", "Opslag", "US", "buiten de EU/EER; grondslag: scc"),
+    ), objections=("Cloud Inc. (wijziging per 1 januari 2027): bezwaar, ingediend",))
+    path = tmp_path / "sub.pdf"
+    path.write_bytes(pdf.render(document, spec))
+    words = body_words(pdf_text(path), spec.document_id)
+    agreement = document.words()
+    assert words[len(agreement):] == " ".join(pdf.text_lines(document, spec)).split()
+    assert "Postbode #Mail *B.V.*" in " ".join(words)

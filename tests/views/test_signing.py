@@ -61,6 +61,13 @@ def _counts(app):
 
 def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path):
     owner, _member, admin = people
+    with app.app_context():
+        from portal.services import subprocessors
+        from portal.services.context import Actor
+
+        subprocessors.create_active(subprocessors.SubProcessorData(
+            "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
+            ("NL", "US"), "scc"), utcnow().date(), Actor(label_override="test"))
     auth.login_user(owner)
     page = auth.client.get("/agreement/sign")
     assert page.status_code == 200
@@ -93,6 +100,9 @@ def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path
     assert qpdf_check(path).returncode == 0
     # the evidence page names the reviewed document (its hash in groups of eight)
     assert signatures.grouped(prepared.sha256) in _text(path)
+    assert "Subverwerkers bij ondertekening" in _text(path)
+    assert "Rekencentrum Noord (Rekencentrum Noord B.V.)" in _text(path)
+    assert "modelcontractbepalingen" in _text(path)
     from tests.documents.tools import body_words, pdf_text
 
     with app.app_context():
