@@ -26,6 +26,10 @@ run: $(VENV)/.runtime translations
 	PORTAL_ENV=development $(BIN)/flask db upgrade
 	PORTAL_ENV=development $(BIN)/flask seed demo
 	PORTAL_ENV=development $(BIN)/flask pki init
+	PORTAL_ENV=development $(BIN)/flask subprocessors apply-due
+	@# the task queue's worker runs beside the web server and stops with it
+	PORTAL_ENV=development $(BIN)/flask tasks worker & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	PORTAL_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL).

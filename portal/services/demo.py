@@ -51,6 +51,7 @@ def create_demo() -> bool:
             audit.record("user.created", actor=actor, organization=org, obj=user,
                          details={"role": role.value})
     db.session.commit()
+    _demo_subprocessors()
     _demo_choices()
     return True
 
@@ -86,3 +87,34 @@ def _demo_signature(org: Organization, owner: User) -> None:
     prepared = signatures.prepare(org, owner, actor)
     signatures.sign(prepared, signatures.Confirmation(
         prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
+
+
+def _demo_subprocessors() -> None:
+    """A realistic register, one announced change (notices go out through the task queue)."""
+    from datetime import date, timedelta
+
+    from portal.services import subprocessors
+    from portal.services.subprocessors import SubProcessorData
+
+    actor = cli_actor("seed")
+    since = date(2021, 1, 1)
+    for data in (
+        SubProcessorData("NoordPoort Datacenters", "NoordPoort Datacenters B.V., Amsterdam",
+                         "Datacenterruimte, stroom en koeling voor de servers van Voxio",
+                         ("webhosting", "email", "offsite_backup", "colocation",
+                          "cloud_storage", "load_balancing", "private_network"), ("NL",)),
+        SubProcessorData("Tweede Kluis Back-up", "Tweede Kluis B.V., Frankfurt am Main",
+                         "Tweede locatie voor back-ups", ("offsite_backup", "cloud_storage"),
+                         ("DE",)),
+        SubProcessorData("Betaalbaar Incasso", "Betaalbaar Incasso B.V., Utrecht",
+                         "Incasso en betalingsverkeer voor facturen", ("billing",), ("NL",)),
+        SubProcessorData("Certly", "Certly Inc., Salt Lake City",
+                         "Uitgifte van SSL-certificaten", ("ssl_certificates",), ("US",), "scc"),
+    ):
+        subprocessors.create_active(data, since, actor)
+    subprocessors.announce(
+        "add", actor=actor, effective_on=subprocessors.earliest_effective() + timedelta(days=5),
+        reason="Betere aflevering van e-mail naar grote providers (spamfilters).",
+        data=SubProcessorData("Postbode Mail", "Postbode Mail B.V., Utrecht",
+                              "Uitgaande e-mail van klanten afleveren (smarthost)", ("email",),
+                              ("NL", "DE")))
