@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench lint translations messages clean
+.PHONY: run test bench bench-announce lint translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(VENV)/.dev translations
 ## Benchmarks: signing ceremony and verify page (figures go to docs/BENCHMARKS.md).
 bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench.signing
+
+## Announcing a sub-processor change to 100,000 generated customers (BENCH_CUSTOMERS=N).
+bench-announce: $(VENV)/.dev translations
+	$(BIN)/python -m bench.announce
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check portal tests migrations bench

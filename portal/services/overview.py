@@ -7,7 +7,16 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, ChoiceRevision, Invitation, Organization, User, utcnow
+from portal.models import (
+    Announcement,
+    AuditEvent,
+    ChoiceRevision,
+    Invitation,
+    Notice,
+    Organization,
+    User,
+    utcnow,
+)
 from portal.services import agreements
 
 
@@ -17,8 +26,13 @@ def customer_overview(org: Organization) -> dict:
     open_invitations = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
         Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+    open_notices = db.session.scalars(
+        select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
+        .where(Notice.organization_id == org.id, Announcement.applied_at.is_(None),
+               Announcement.effective_on > utcnow().date())
+        .order_by(Announcement.effective_on)).all()
     return {"organization": org, "users": users, "open_invitations": open_invitations,
-            "latest": agreements.latest_revision(org)}
+            "latest": agreements.latest_revision(org), "open_notices": open_notices}
 
 
 def staff_overview() -> dict:

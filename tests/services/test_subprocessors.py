@@ -185,3 +185,29 @@ def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
     for entry in feed.entries:
         assert entry.id and entry.title and entry.updated and entry.link
     assert any("Postbode Mail" in e.title for e in feed.entries)
+
+
+def test_replacing_and_moving_countries_take_effect_together(ctx):
+    old = subprocessors.create_active(DATA, today(), ACTOR)
+    newer = subprocessors.SubProcessorData("Snelpost", "Snelpost B.V.", "Verzenden van e-mail",
+                                           ("email",), ("NL",))
+    replace = subprocessors.announce("replace", reason="Goedkoper", actor=ACTOR,
+                                     subprocessor=old, data=newer,
+                                     effective_on=today() + timedelta(days=30))
+    other = subprocessors.create_active(subprocessors.SubProcessorData(
+        "Kluis", "Kluis B.V.", "Back-up", ("offsite_backup",), ("NL",)), today(), ACTOR)
+    with pytest.raises(ServiceError):  # outside the EEA without a basis
+        subprocessors.announce("countries", reason="Uitbreiding", actor=ACTOR,
+                               subprocessor=other, new_countries=("NL", "CH"),
+                               effective_on=today() + timedelta(days=30))
+    move = subprocessors.announce("countries", reason="Uitbreiding", actor=ACTOR,
+                                  subprocessor=other, new_countries=("NL", "CH"),
+                                  new_transfer_basis="adequacy",
+                                  effective_on=today() + timedelta(days=45))
+    assert replace.affected_services() == {"email"}
+    subprocessors.apply_due(ACTOR, today=today() + timedelta(days=45))
+    names = {sp.name: sp for sp in subprocessors.register()}
+    assert "Postbode Mail B.V." not in names and names["Snelpost"].status == "active"
+    assert names["Kluis"].countries == ["NL", "CH"] and names["Kluis"].outside_eea
+    assert names["Kluis"].transfer_basis == "adequacy"
+    assert move.applied_at is not None

@@ -63,6 +63,8 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     customer.login_user(owner)
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "Postbode Mail" in page and "Rekencentrum Noord" not in page  # webhosting only
+    dashboard = customer.client.get("/").get_data(as_text=True)
+    assert "Postbode Mail" in dashboard and "/agreement/subprocessors" in dashboard
     with app.app_context():
         ann_id = db.session.scalar(select(Announcement.id))
     path = f"/agreement/subprocessors/{ann_id}/object"
