@@ -32,10 +32,13 @@ def my_subprocessors():
     if fmt in ("csv", "json"):
         return _export(items, fmt, f"subverwerkers-{org.customer_number}")
     notices = notifications.notices_for(org)
-    mine = {o.announcement_id: o for o in objections.for_organization(org)
-            if o.status != "resolved"}
+    history = objections.for_organization(org)  # newest first
+    latest = {}
+    for objection in history:
+        latest.setdefault(objection.announcement_id, objection)
     return render_template("agreement/subprocessors.html", items=items, notices=notices,
-                           open_objections=mine, history=objections.for_organization(org),
+                           latest_objections=latest, history=history,
+                           has_choices=bool(subprocessors.chosen_services(org)),
                            names=subprocessors.service_names(),
                            countries=subprocessors.countries(items),
                            deadline_passed=objections.deadline_passed, form=ObjectionForm())

@@ -100,10 +100,11 @@ def send_notice_mails(announcement_id: int, organization_ids: list[int]) -> int:
 
 
 def _subject(ann: Announcement) -> str:
+    from flask_babel import format_date
     from flask_babel import gettext as _
 
     return _("Voxio announces a change of sub-processors (effective %(date)s)",
-             date=ann.effective_on.isoformat())
+             date=format_date(ann.effective_on, "long"))
 
 
 def notices_for(org: Organization) -> list[Notice]:

@@ -17,7 +17,7 @@ from portal.models import (
     utcnow,
 )
 from portal.models.subprocessors import RESOLUTIONS
-from portal.services import ServiceError, audit, mail
+from portal.services import ServiceError, ServiceErrors, audit, mail
 from portal.services.context import Actor
 from portal.services.notifications import notice_for
 
@@ -55,6 +55,11 @@ def submit(org: Organization, announcement: Announcement, reason: str, actor: Ac
         raise ServiceError(_("Use at most %(n)d characters.", n=REASON_MAX), "reason")
     if open_objection(org, announcement) is not None:
         raise ServiceError(_("Your organization already has an open objection to this change."))
+    settled = db.session.scalar(select(Objection).where(
+        Objection.organization_id == org.id, Objection.announcement_id == announcement.id,
+        Objection.status == "resolved", Objection.resolution != "withdrawn"))
+    if settled is not None:
+        raise ServiceError(_("Voxio has already settled your objection to this change."))
     now = utcnow()
     objection = Objection(organization_id=org.id, announcement_id=announcement.id,
                           reason=reason, status="submitted",
@@ -85,15 +90,19 @@ def set_status(objection: Objection, status: str, actor: Actor, *, resolution: s
                note: str = "") -> Objection:
     """Staff move an objection on: into review, or resolved with how and a note."""
     note = (note or "").strip()
+    problems = []
     if status not in TRANSITIONS.get(objection.status, ()):
-        raise ServiceError(_("This objection cannot go from %(old)s to %(new)s.",
-                             old=objection.status, new=status), "status")
+        problems.append(("status", _("This objection cannot go from %(old)s to %(new)s.",
+                                     old=status_label(objection.status),
+                                     new=status_label(status))))
     if status == "resolved" and resolution not in RESOLUTIONS:
-        raise ServiceError(_("Say how it was resolved."), "resolution")
+        problems.append(("resolution", _("Say how it was resolved.")))
     if status == "resolved" and not note:
-        raise ServiceError(_("Add a note for the customer."), "note")
+        problems.append(("note", _("Add a note for the customer.")))
     if len(note) > NOTE_MAX:
-        raise ServiceError(_("Use at most %(n)d characters.", n=NOTE_MAX), "note")
+        problems.append(("note", _("Use at most %(n)d characters.", n=NOTE_MAX)))
+    if problems:
+        raise ServiceErrors(problems)
     now = utcnow()
     objection.status = status
     objection.resolution = resolution if status == "resolved" else None
@@ -135,3 +144,13 @@ def _staff() -> list[User]:
     return list(db.session.scalars(
         select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
         .execution_options(unscoped=True)))
+
+
+def open_counts() -> dict[int, int]:
+    """Open objections per announcement (staff lists)."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(Objection.announcement_id, func.count())
+                              .where(Objection.status != "resolved")
+                              .group_by(Objection.announcement_id))
+    return dict(rows.all())

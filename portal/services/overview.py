@@ -13,6 +13,7 @@ from portal.models import (
     ChoiceRevision,
     Invitation,
     Notice,
+    Objection,
     Organization,
     User,
     utcnow,
@@ -48,6 +49,8 @@ def staff_overview() -> dict:
                 agreements.newest_revisions().where(
                     ChoiceRevision.special_categories | ChoiceRevision.criminal_data
                     | ChoiceRevision.national_id).subquery())),
+        "open_objections": db.session.scalar(select(func.count()).select_from(Objection).where(
+            Objection.status != "resolved")),
         "failed_logins_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.created_at >= since, AuditEvent.action == "auth.login_failed")),
     }

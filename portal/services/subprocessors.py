@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -34,6 +35,15 @@ from portal.services.context import Actor
 KINDS = ("add", "remove", "replace", "countries")
 REASON_MAX = 2000
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _known_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (from CLDR via Babel), without pseudo-regions."""
+    from babel import Locale
+
+    return frozenset(code for code in Locale("en").territories
+                     if len(code) == 2 and code.isalpha()
+                     and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,17 @@ def chosen_services(org: Organization) -> set[str]:
 
 
 def for_organization(org: Organization) -> list[SubProcessor]:
-    """The sub-processors that serve at least one service the organization chose."""
+    """The sub-processors that serve a service the organization chose, minus those an
+    objection settled as "not used for this customer"."""
+    from portal.models import Objection
+
     services = chosen_services(org)
-    return [sp for sp in register() if services & set(sp.services)]
+    settled = db.session.scalars(select(Announcement).join(
+        Objection, Objection.announcement_id == Announcement.id).where(
+        Objection.organization_id == org.id, Objection.resolution == "not_used")).all()
+    excluded = {(a.replacement_id if a.kind == "replace" else a.subprocessor_id)
+                for a in settled}
+    return [sp for sp in register() if services & set(sp.services) and sp.id not in excluded]
 
 
 def countries(subprocessors: list[SubProcessor]) -> list[tuple[str, bool]]:
@@ -203,7 +221,7 @@ def _check_announcement(kind, reason, effective_on, subprocessor, data, new_coun
     elif effective_on < today + timedelta(days=notice_days()):
         problems.append(("effective_on", _(
             "The notice period is %(days)d days: choose %(date)s or later.",
-            days=notice_days(), date=(today + timedelta(days=notice_days())).isoformat())))
+            days=notice_days(), date=format_date(today + timedelta(days=notice_days()), "long"))))
     if kind in ("remove", "replace", "countries") and (
             subprocessor is None or subprocessor.status == "ended"):
         problems.append(("subprocessor", _("Choose a sub-processor in use.")))
@@ -226,6 +244,9 @@ def _check_data(data: SubProcessorData | None) -> list[tuple[str, str]]:
             problems.append((field, _("This is required.")))
         elif len(value) > limit:
             problems.append((field, _("Use at most %(n)d characters.", n=limit)))
+    if data.name.strip() and data.name.strip().lower() in {
+            sp.name.lower() for sp in register()}:
+        problems.append(("name", _("A sub-processor with this name is already in the register.")))
     known = set(service_names())
     if not data.services:
         problems.append(("services", _("Choose the services it serves.")))
@@ -238,7 +259,8 @@ def _check_data(data: SubProcessorData | None) -> list[tuple[str, str]]:
 def _check_countries(field: str, codes: tuple[str, ...], basis: str) -> list[tuple[str, str]]:
     if not codes:
         return [(field, _("Enter at least one country code, like NL or DE."))]
-    wrong = [c for c in codes if not _COUNTRY.match(c)]
+    known = _known_countries()
+    wrong = [c for c in codes if not _COUNTRY.match(c) or c not in known]
     if wrong:
         return [(field, _("Use two-letter country codes (ISO 3166), like NL, DE or US: "
                           "%(wrong)s is not one.", wrong=", ".join(wrong)))]

@@ -66,7 +66,8 @@ class StatusForm(FlaskForm):
 def subprocessor_register():
     return render_template("staff/subprocessors.html", items=subprocessors.register(),
                            names=subprocessors.service_names(),
-                           announcements=subprocessors.announcements(limit=100))
+                           announcements=subprocessors.announcements(limit=100),
+                           open_counts=objections.open_counts())
 
 
 @bp.route("/subprocessors/announce", methods=["GET", "POST"])
@@ -107,23 +108,24 @@ def announcement(announcement_id: int):
     ann = subprocessors.announcement(announcement_id) or abort(404)
     status = request.args.get("status", "")
     status = status if status in ("submitted", "in_review", "resolved") else ""
-    return render_template("staff/announcement.html", ann=ann, status=status,
-                           items=objections.for_announcement(ann, status),
+    items = objections.for_announcement(ann, status)
+    return render_template("staff/announcement.html", ann=ann, status=status, items=items,
                            all_count=len(objections.for_announcement(ann)),
-                           form=StatusForm())
+                           forms={o.id: StatusForm(prefix=f"o{o.id}") for o in items})
 
 
 @bp.post("/objections/<int:objection_id>/status")
 def objection_status(objection_id: int):
     objection = objections.objection(objection_id) or abort(404)
-    form = StatusForm()
+    form = StatusForm(prefix=f"o{objection.id}")
     if form.validate_on_submit():
         try:
             objections.set_status(objection, form.status.data, current_actor(),
                                   resolution=form.resolution.data or None,
                                   note=form.note.data or "")
         except ServiceError as error:
-            flash(error.message, "error")
+            for _field, message in getattr(error, "problems", [(None, error.message)]):
+                flash(message, "error")
         else:
             flash(_("Objection updated; the customer has been told."), "success")
     return redirect(url_for("staff.announcement", announcement_id=objection.announcement_id))

@@ -116,8 +116,17 @@ def test_objections_before_the_deadline_one_open_at_a_time(ctx):
     assert [e.status for e in first.events] == ["submitted", "in_review", "resolved"]
     with pytest.raises(ServiceError):
         objections.set_status(first, "in_review", staff)  # resolved is final
-    second = objections.submit(org, ann, "Toch nog een nieuw bezwaar, graag.", actor)
-    assert second.status == "submitted"
+    with pytest.raises(ServiceError):  # settled: not offered again
+        objections.submit(org, ann, "Toch nog een nieuw bezwaar, graag.", actor)
+    other_org, other_owner = _affected_org("Tweede B.V.")
+    notifications.create_notices(ann.id)
+    withdrawn = objections.submit(other_org, ann, "Eerste bezwaar, later ingetrokken.",
+                                  Actor(user=other_owner))
+    objections.set_status(withdrawn, "resolved", staff, resolution="withdrawn",
+                          note="Op verzoek ingetrokken.")
+    again = objections.submit(other_org, ann, "Toch weer bezwaar na intrekken.",
+                              Actor(user=other_owner))
+    assert again.status == "submitted"
     ann.effective_on = today()
     db.session.commit()
     with pytest.raises(ServiceError) as error:
@@ -211,3 +220,15 @@ def test_replacing_and_moving_countries_take_effect_together(ctx):
     assert names["Kluis"].countries == ["NL", "CH"] and names["Kluis"].outside_eea
     assert names["Kluis"].transfer_basis == "adequacy"
     assert move.applied_at is not None
+
+
+def test_unknown_countries_and_duplicate_names_are_refused(ctx):
+    subprocessors.create_active(DATA, today(), ACTOR)
+    for data, field in (
+            (subprocessors.SubProcessorData("Nieuw", "Nieuw B.V.", "Opslag", ("email",),
+                                            ("XX",)), "countries"),
+            (subprocessors.SubProcessorData("postbode mail b.v.", "Kopie B.V.", "Opslag",
+                                            ("email",), ("NL",)), "name")):
+        with pytest.raises(ServiceError) as error:
+            add(data)
+        assert field in dict(error.value.problems)

@@ -79,15 +79,23 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
         objection_id = db.session.scalar(select(Objection.id))
     detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
     assert "Wij willen geen nieuwe partij" in detail
+    p = f"o{objection_id}-"
+    staff.post(f"/staff/objections/{objection_id}/status", {f"{p}status": "resolved"},
+               token_from=f"/staff/announcements/{ann_id}")
+    errors = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
+    assert "Geef aan hoe" in errors and "toelichting" in errors  # both problems at once
     staff.post(f"/staff/objections/{objection_id}/status",
-               {"status": "resolved", "resolution": "not_used",
-                "note": "Wij gebruiken Postbode niet voor uw organisatie."},
+               {f"{p}status": "resolved", f"{p}resolution": "not_used",
+                f"{p}note": "Wij gebruiken Postbode niet voor uw organisatie."},
                token_from=f"/staff/announcements/{ann_id}")
     with app.app_context():
         assert db.session.get(Objection, objection_id).status == "resolved"
         mail.drain()
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "Wij gebruiken Postbode niet" in page
+    # settled as "not used for you": not offered again, and not in your list
+    assert f"/agreement/subprocessors/{ann_id}/object" not in page
+    assert "Postbode Mail B.V., Utrecht" not in page
     assert "Wij gebruiken Postbode niet" in mailbox.text(mailbox.last(owner.email))
     filtered = staff.client.get(f"/staff/announcements/{ann_id}?status=submitted")
     assert "Wij willen geen nieuwe partij" not in filtered.get_data(as_text=True)
