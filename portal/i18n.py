@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "subprocessor.change_applied": _l("Sub-processor change took effect"),
     "subprocessor.recorded": _l("Sub-processor recorded"),
     "subprocessor.customers_notified": _l("Customers notified of a sub-processor change"),
+    "subprocessor.announcement_withdrawn": _l("Sub-processor announcement withdrawn"),
     "objection.submitted": _l("Objection submitted"),
     "objection.status_changed": _l("Objection status changed"),
     "auth.login": _l("Signed in"),

@@ -75,6 +75,8 @@ class Announcement(db.Model):
     effective_on: Mapped[date] = mapped_column(Date, index=True)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     subprocessor: Mapped[SubProcessor] = relationship(foreign_keys=[subprocessor_id])
@@ -113,6 +115,7 @@ class Notice(db.Model, OrgOwned):
     announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     announcement: Mapped[Announcement] = relationship()
 

@@ -115,3 +115,47 @@ def notices_for(org: Organization) -> list[Notice]:
 def notice_for(org: Organization, announcement_id: int) -> Notice | None:
     return db.session.scalar(select(Notice).where(Notice.organization_id == org.id,
                                                   Notice.announcement_id == announcement_id))
+
+
+def withdrawal_later(announcement_id: int) -> None:
+    """Queue the e-mails that take an announcement back."""
+    queue_withdrawal(announcement_id)
+
+
+@huey.task(retries=3, retry_delay=30)
+def queue_withdrawal(announcement_id: int) -> int:
+    with app_context():
+        pending = db.session.scalars(select(Notice.organization_id).where(
+            Notice.announcement_id == announcement_id, Notice.withdrawal_mailed_at.is_(None))
+            .order_by(Notice.organization_id)).all()
+        for start in range(0, len(pending), MAIL_CHUNK):
+            mail_withdrawals(announcement_id, pending[start:start + MAIL_CHUNK])
+        return len(pending)
+
+
+@huey.task(retries=3, retry_delay=30)
+def mail_withdrawals(announcement_id: int, organization_ids: list[int]) -> int:
+    with app_context():
+        return send_withdrawal_mails(announcement_id, organization_ids)
+
+
+def send_withdrawal_mails(announcement_id: int, organization_ids: list[int]) -> int:
+    from flask_babel import gettext as _
+
+    ann = db.session.get(Announcement, announcement_id)
+    todo = db.session.scalars(select(Notice).where(
+        Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),
+        Notice.withdrawal_mailed_at.is_(None)).with_for_update()).all()
+    owners = db.session.scalars(select(User).where(
+        User.organization_id.in_([n.organization_id for n in todo]),
+        User.role == Role.CUSTOMER_OWNER, User.active.is_(True))).all()
+    sent = 0
+    for owner in owners:
+        mail.send("subprocessor_withdrawn", owner.email,
+                  _("Voxio withdraws an announced change of sub-processors"),
+                  locale=owner.locale, announcement=ann, name=owner.name)
+        sent += 1
+    for notice in todo:
+        notice.withdrawal_mailed_at = utcnow()
+    db.session.commit()
+    return sent

@@ -38,7 +38,9 @@ def for_organization(org: Organization) -> list[Objection]:
 
 
 def deadline_passed(announcement: Announcement) -> bool:
-    return utcnow().date() >= announcement.effective_on or announcement.applied_at is not None
+    """True once objecting makes no sense: the change took effect, or was withdrawn."""
+    return (utcnow().date() >= announcement.effective_on or announcement.applied_at is not None
+            or announcement.withdrawn_at is not None)
 
 
 def submit(org: Organization, announcement: Announcement, reason: str, actor: Actor) -> Objection:

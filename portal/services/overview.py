@@ -30,6 +30,7 @@ def customer_overview(org: Organization) -> dict:
     open_notices = db.session.scalars(
         select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
         .where(Notice.organization_id == org.id, Announcement.applied_at.is_(None),
+               Announcement.withdrawn_at.is_(None),
                Announcement.effective_on > utcnow().date())
         .order_by(Announcement.effective_on)).all()
     return {"organization": org, "users": users, "open_invitations": open_invitations,

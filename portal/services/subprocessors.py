@@ -151,7 +151,8 @@ def announcements(limit: int = 50) -> list[Announcement]:
 
 
 def open_announcements() -> list[Announcement]:
-    return list(db.session.scalars(select(Announcement).where(Announcement.applied_at.is_(None))
+    return list(db.session.scalars(select(Announcement).where(
+        Announcement.applied_at.is_(None), Announcement.withdrawn_at.is_(None))
                                    .order_by(Announcement.effective_on, Announcement.id)))
 
 
@@ -275,7 +276,8 @@ def apply_due(actor: Actor, today: date | None = None) -> list[int]:
     """Make every announced change whose date has come effective; safe to run repeatedly."""
     today = today or utcnow().date()
     due = db.session.scalars(select(Announcement).where(
-        Announcement.applied_at.is_(None), Announcement.effective_on <= today)
+        Announcement.applied_at.is_(None), Announcement.withdrawn_at.is_(None),
+        Announcement.effective_on <= today)
         .order_by(Announcement.effective_on, Announcement.id).with_for_update()).all()
     applied = []
     for ann in due:
@@ -287,6 +289,36 @@ def apply_due(actor: Actor, today: date | None = None) -> list[int]:
         applied.append(ann.id)
     db.session.commit()
     return applied
+
+
+def withdraw(ann: Announcement, reason: str, actor: Actor) -> Announcement:
+    """Take back an announcement before it takes effect; affected customers are told."""
+    from portal.models import Objection, ObjectionEvent
+    from portal.services import notifications
+
+    reason = (reason or "").strip()
+    if ann.applied_at is not None or ann.withdrawn_at is not None:
+        raise ServiceErrors([("reason", _("Only a change that has not taken effect can be "
+                                          "withdrawn."))])
+    if not reason:
+        raise ServiceErrors([("reason", _("Give the reason; customers read it."))])
+    now = utcnow()
+    ann.withdrawn_at, ann.withdrawal_reason = now, reason[:REASON_MAX]
+    never_used = ann.subprocessor if ann.kind == "add" else ann.replacement
+    if never_used is not None and never_used.status == "announced":
+        never_used.status = "ended"
+    for objection in db.session.scalars(select(Objection).where(
+            Objection.announcement_id == ann.id, Objection.status != "resolved")):
+        objection.status, objection.resolution, objection.updated_at = "resolved", "not_used", now
+        objection.staff_note = _("Voxio withdrew the change: %(reason)s", reason=reason)
+        db.session.add(ObjectionEvent(objection_id=objection.id, status="resolved",
+                                      resolution="not_used", note=objection.staff_note,
+                                      actor_label=actor.label, created_at=now))
+    audit.record("subprocessor.announcement_withdrawn", actor=actor, obj=ann,
+                 details={"reason": reason})
+    db.session.commit()
+    notifications.withdrawal_later(ann.id)
+    return ann
 
 
 def _apply(ann: Announcement) -> None:
@@ -321,4 +353,5 @@ def create_active(data: SubProcessorData, since: date, actor: Actor) -> SubProce
 
 
 def feed_updated(items: list[Announcement]) -> datetime:
-    return max((a.applied_at or a.announced_at for a in items), default=utcnow())
+    return max((a.withdrawn_at or a.applied_at or a.announced_at for a in items),
+               default=utcnow())

@@ -49,6 +49,12 @@ class AnnounceForm(FlaskForm):
     effective_on = DateField(_l("Takes effect on"), validators=[Optional()])
 
 
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the change withdrawn? (customers read this)"),
+                           validators=[Length(max=subprocessors.REASON_MAX)],
+                           render_kw={"rows": 2})
+
+
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=[SelectChoice("in_review", _l("in review")),
                                                     SelectChoice("resolved", _l("resolved"))])
@@ -111,7 +117,23 @@ def announcement(announcement_id: int):
     items = objections.for_announcement(ann, status)
     return render_template("staff/announcement.html", ann=ann, status=status, items=items,
                            all_count=len(objections.for_announcement(ann)),
-                           forms={o.id: StatusForm(prefix=f"o{o.id}") for o in items})
+                           forms={o.id: StatusForm(prefix=f"o{o.id}") for o in items},
+                           withdraw_form=WithdrawForm())
+
+
+@bp.post("/announcements/<int:announcement_id>/withdraw")
+def withdraw(announcement_id: int):
+    ann = subprocessors.announcement(announcement_id) or abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            subprocessors.withdraw(ann, form.reason.data or "", current_actor())
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Withdrawn. Customers who were told about the change get an e-mail."),
+                  "success")
+    return redirect(url_for("staff.announcement", announcement_id=ann.id))
 
 
 @bp.post("/objections/<int:objection_id>/status")

@@ -4,6 +4,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Response, abort, current_app, render_template, url_for
 
+from portal.documents.contract import dutch_date
 from portal.services import subprocessors
 from portal.subprocessors import bp
 
@@ -57,13 +58,18 @@ def feed():
         name = ann.subprocessor.name
         if ann.kind == "replace":
             name = f"{name} → {ann.replacement.name}"
-        _sub(entry, ns, "title", f"{KIND_TITLES[ann.kind]}: {name} (per {ann.effective_on})")
-        _sub(entry, ns, "updated", _iso(ann.applied_at or ann.announced_at))
+        title = f"{KIND_TITLES[ann.kind]}: {name} (per {dutch_date(ann.effective_on)})"
+        if ann.withdrawn_at:
+            title = f"Ingetrokken – {title}"
+        _sub(entry, ns, "title", title)
+        _sub(entry, ns, "updated", _iso(ann.withdrawn_at or ann.applied_at or ann.announced_at))
         _sub(entry, ns, "published", _iso(ann.announced_at))
         ET.SubElement(entry, f"{{{ns}}}category", term=ann.kind, label=KIND_TITLES[ann.kind])
         ET.SubElement(entry, f"{{{ns}}}link", rel="alternate",
                       href=f"{base}{url_for('subprocessors.register')}#wijziging-{ann.id}")
-        summary = [f"Ingangsdatum: {ann.effective_on}.", f"Reden: {ann.reason}"]
+        summary = [f"Ingangsdatum: {dutch_date(ann.effective_on)}.", f"Reden: {ann.reason}"]
+        if ann.withdrawn_at:
+            summary.append(f"Ingetrokken: {ann.withdrawal_reason}")
         if ann.kind == "countries":
             summary.insert(0, "Nieuwe landen: " + ", ".join(ann.new_countries) + ".")
         _sub(entry, ns, "summary", " ".join(summary))

@@ -232,3 +232,36 @@ def test_unknown_countries_and_duplicate_names_are_refused(ctx):
         with pytest.raises(ServiceError) as error:
             add(data)
         assert field in dict(error.value.problems)
+
+
+def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(app, task_worker,
+                                                                            mailbox):
+    with app.app_context():
+        org, owner = _affected_org()
+        owner_email = owner.email
+        ann = add(days=30)
+        from portal.services import notifications
+
+        notifications.create_notices(ann.id)
+        objection = objections.submit(org, ann, "Liever niet, dank u wel.", Actor(user=owner))
+        with pytest.raises(ServiceError):
+            subprocessors.withdraw(ann, "", ACTOR)
+        subprocessors.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
+        assert objection.status == "resolved" and objection.resolution == "not_used"
+        assert objections.deadline_passed(ann)
+        assert subprocessors.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
+        assert db.session.get(SubProcessor, ann.subprocessor_id).status == "ended"
+        with pytest.raises(ServiceError):
+            subprocessors.withdraw(ann, "Nogmaals", ACTOR)
+        def told() -> bool:
+            db.session.rollback()  # never keep SQLite's write lock while the worker writes
+            count = db.session.scalar(select(func.count()).select_from(Notice).where(
+                Notice.withdrawal_mailed_at.is_not(None)))
+            db.session.rollback()
+            return count == 1
+
+        db.session.rollback()
+        task_worker(told)
+        mail.drain()
+    subjects = [m["Subject"] for m in mailbox.to(owner_email)]
+    assert any("trekt" in s or "withdraw" in s for s in subjects), subjects

@@ -151,6 +151,8 @@ def table(w):
         ("POST", "/staff/subprocessors/announce", staff),  # 200: the form's errors
         ("GET", f"/staff/announcements/{w.announcement}", staff),
         ("GET", "/staff/announcements/9999", {**staff, "staff": 404, "staff_admin": 404}),
+        ("POST", "/staff/announcements/9999/withdraw",
+         {**staff, "staff": 404, "staff_admin": 404}),
         ("POST", f"/staff/objections/{w.objection}/status",
          {**staff, "staff": 302, "staff_admin": 302}),
         ("GET", "/pki/", everyone),
