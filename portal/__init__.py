@@ -38,6 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     register_commands(app)
+    from portal.services.storage import remove_stale_temporaries
+
+    # A process killed mid-write leaves only a temporary file (writes are atomic); tidy up.
+    remove_stale_temporaries(Path(app.config["FILES_PATH"]))
     return app
 
 

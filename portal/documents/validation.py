@@ -72,13 +72,21 @@ class SignatureCheck:
 
     @property
     def ok(self) -> bool:
-        return self.verdict == PASSED and self.intact and self.valid and self.trusted
+        return (self.verdict == PASSED and self.intact and self.valid and self.trusted
+                and not self.changed_after)
+
+    @property
+    def changed_after(self) -> bool:
+        """Later revisions changed more than signatures, timestamps and validation data
+        (e.g. page content): the signed bytes are intact, the document you see is not."""
+        return self.kind == "signature" and self.later_changes == "other"
 
     def to_dict(self) -> dict:
         data = asdict(self)
         for key in ("signing_time", "timestamp"):
             data[key] = data[key].isoformat() if data[key] else None
         data["ok"] = self.ok
+        data["changed_after"] = self.changed_after
         return data
 
 

@@ -101,6 +101,20 @@ def staged() -> Iterator[None]:
         _staging.reset(token)
 
 
+def remove_stale_temporaries(folder: Path, older_than: float = 600.0) -> int:
+    """Delete temporary files a killed process left behind (never a finished file)."""
+    import time
+
+    removed = 0
+    cutoff = time.time() - older_than
+    for kind in KINDS:
+        for path in (folder / kind).glob(".*.tmp") if (folder / kind).is_dir() else ():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:

@@ -129,3 +129,47 @@ def test_the_quick_check_after_signing_agrees_with_the_full_validation(authority
     assert validation.confirm(tampered, [authority.root.cert])
     other = pki.create_authority("Other Test CA", "http://127.0.0.1:9", datetime.now(UTC))
     assert validation.confirm(signed, [other.root.cert])  # not trusted there
+
+
+def _append_content_change(signed: bytes, payload: bytes) -> bytes:
+    """An incremental update that replaces page 1's content stream after signing."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    stream = generic.StreamObject({generic.NameObject("/Filter"):
+                                   generic.NameObject("/FlateDecode")}, encoded_data=payload)
+    ref = writer.add_object(stream)
+    page = writer.root["/Pages"].raw_get("/Kids")[0].get_object()
+    page[generic.NameObject("/Contents")] = ref
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_content_changed_after_signing_is_not_reported_valid(authority, signed):
+    import zlib
+
+    changed = _append_content_change(signed, zlib.compress(b"BT /F1 12 Tf (Andere tekst) Tj ET"))
+    report = validation.inspect(changed, [authority.root.cert])
+    assert not report.ok
+    assert all(s.intact and s.changed_after for s in report.signatures)
+
+
+def test_a_decompression_bomb_is_handled_without_blowing_up(authority, signed):
+    import resource
+    import time
+    import zlib
+
+    bomb = _append_content_change(signed, zlib.compress(b"0" * (200 * 1024 * 1024), 9))
+    assert len(bomb) < len(signed) + 300_000  # 200 MB hiding in ~200 kB
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    report = validation.inspect(bomb, [authority.root.cert])
+    assert time.monotonic() - start < 30
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 150, grown_mb  # the stream is never inflated
+    assert not report.ok
