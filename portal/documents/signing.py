@@ -27,6 +27,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from portal.documents import speedups  # noqa: F401  (faster hex strings for pyHanko)
 from portal.documents.pki import Credential
 
 # Room for the CMS blob in hex digits. Reserving it up front spares pyHanko a dummy signing run

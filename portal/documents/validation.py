@@ -34,6 +34,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from portal.documents import speedups  # noqa: F401  (faster hex strings for pyHanko)
 from portal.documents.signing import asn1_cert
 
 log = logging.getLogger(__name__)
