@@ -22,6 +22,16 @@ def _unavailable(reason: str):
     pytest.skip(reason, allow_module_level=True)
 
 
+def require_browser() -> None:
+    """Skip the calling test module without Chromium or Playwright (fail under REQUIRE_SERVICES)."""
+    if not CHROMIUM.exists():
+        _unavailable(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+
+
 @pytest.fixture
 def live_server(app):
     """Serve ``app`` on 127.0.0.1 (a free port, threaded); yields the base URL."""
@@ -40,14 +50,13 @@ def live_server(app):
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed")
+    # Not session-wide: while Playwright's sync API is open it keeps an asyncio loop running
+    # on the main thread, and later tests that sign PDFs (pyHanko calls asyncio.run) would fail.
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
@@ -60,8 +69,8 @@ def browser():
 def shots():
     """``shot(page, name)`` saves build/journey/NN-name.png, numbered in the order taken."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("[0-9][0-9]-*.png"):
-        old.unlink()  # a shorter run must not leave stale steps behind
+    for old in [*SHOTS.glob("[0-9][0-9]-*.png"), *SHOTS.glob("*.pdf")]:
+        old.unlink()  # a shorter run must not leave stale steps (or files) behind
     counter = iter(range(1, 100))
 
     def shot(page, name: str) -> Path:
