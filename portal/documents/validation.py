@@ -154,16 +154,23 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
                   validated_at=timing.validation_time)
 
 
-def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate]) -> list[str]:
+def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate],
+            revocation=None) -> list[str]:
     """Quick check of a file we just signed ourselves: what is wrong with it ([] when fine).
 
-    Every signature and timestamp must be intact, valid and trusted, using only the revocation
-    data the file embeds. It skips the difference analysis of later revisions, which only
+    Every signature and timestamp must be intact, valid and trusted, using the revocation data
+    the file embeds (or, when given, the same data as the signer handed it in). It skips the difference analysis of later revisions, which only
     matters for files from elsewhere (we wrote those revisions a moment ago).
     """
     reader = open_pdf(pdf)
     roots = [asn1_cert(c) for c in trust_roots]
-    context = _timestamp_context(reader, roots, _timing(None))
+    if revocation is not None:  # what we just embedded, already parsed: skip reading the DSS
+        from pyhanko_certvalidator import ValidationContext
+
+        context = ValidationContext(trust_roots=roots, crls=list(revocation.crls),
+                                    ocsps=list(revocation.ocsps), allow_fetching=False)
+    else:
+        context = _timestamp_context(reader, roots, _timing(None))
 
     async def run() -> list[str]:
         from pyhanko.sign.validation import async_validate_pdf_timestamp

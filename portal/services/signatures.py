@@ -156,10 +156,14 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     unsigned = pdf.render(document, _spec(org, rev, prepared.public_id, now,
                                           confirmation.name, confirmation.function,
                                           signed_on=now, evidence=evidence))
+    # One set of CRLs and OCSP answers, fresh now, for every certificate in the ceremony.
+    revocation = trust.revocation([customer.cert, auth.signing_ca.cert, auth.tsa.cert,
+                                   auth.seal.cert], now)
     with trust.seal() as seal:
-        signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, now)
+        signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, now, revocation)
         seal_subject = seal.subject
-    problems = validation.confirm(signed, trust.trust_roots())
+    problems = validation.confirm(signed, trust.trust_roots(),
+                                  None if trust.external_tsa() or not seal.ours else revocation)
     if problems:
         raise signing.SigningError(f"the signed document does not validate: {problems}")
     return _store(prepared, signed, method="portal", user=user, actor=actor,
@@ -168,25 +172,26 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
 
 
 def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, seal,
-               name: str, now: datetime) -> bytes:
-    certs = [customer.cert, auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert]
+               name: str, now: datetime, revocation: signing.Revocation) -> bytes:
     signed = signing.sign(
         unsigned, signing.credential_signer(customer, auth.chain(customer.cert)),
         field_name=signing.CUSTOMER_FIELD, name=name,
         reason="Akkoord met de verwerkersovereenkomst", location="Nederland",
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
-        revocation=trust.revocation(certs, now), allow_fetching=trust.external_tsa(),
+        revocation=revocation, allow_fetching=trust.external_tsa(),
         compact=not trust.external_tsa())
-    return _countersign(signed, seal, now)
+    return _countersign(signed, seal, now, revocation)
 
 
-def _countersign(signed: bytes, seal, now: datetime) -> bytes:
-    auth = trust.authority()
-    certs = [auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert]
+def _countersign(signed: bytes, seal, now: datetime,
+                 revocation: signing.Revocation | None = None) -> bytes:
+    if revocation is None:
+        auth = trust.authority()
+        revocation = trust.revocation([auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert], now)
     return signing.countersign(
         signed, seal.signer, provider_name=current_app.config["PKI_ORGANIZATION"],
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
-        revocation=trust.revocation(certs, now),
+        revocation=revocation,
         allow_fetching=trust.external_tsa() or not seal.ours,
         compact=seal.ours and not trust.external_tsa())
 

@@ -46,3 +46,18 @@ def test_it_is_installed_in_pyhanko():
     from pyhanko.pdf_utils import generic
 
     assert generic.read_hex_string_from_stream is speedups.read_hex_string_from_stream
+
+
+def test_name_comparison_is_unchanged():
+    from asn1crypto import x509
+
+    def name(**attrs):
+        return x509.Name.build(attrs)
+
+    a = name(common_name="Petra Jansen", organization_name="Bakkerij")
+    same = name(common_name="Petra Jansen", organization_name="Bakkerij")
+    spaced = name(common_name="petra   JANSEN", organization_name="bakkerij")  # RFC 5280: equal
+    other = name(common_name="Jan Jansen", organization_name="Bakkerij")
+    for left, right in ((a, same), (a, spaced), (a, other), (spaced, other)):
+        assert (left == right) == speedups.original_name_eq(left, right)
+    assert a == same and a == spaced and a != other

@@ -174,8 +174,8 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, m
         monkeypatch.setattr(engine, "countersign", boom)
     elif step == "validate":
         real = validation.confirm
-        monkeypatch.setattr(validation, "confirm", lambda data, roots: [
-            *real(data, roots), "injected: the customer's signature is not intact"])
+        monkeypatch.setattr(validation, "confirm", lambda data, roots, revocation=None: [
+            *real(data, roots, revocation), "injected: the customer's signature is not intact"])
     elif step == "store":
         monkeypatch.setattr(storage, "_write_atomic", boom)
     elif step == "audit":
