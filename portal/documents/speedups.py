@@ -18,7 +18,6 @@ import binascii
 import re
 
 from asn1crypto import x509
-
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfStreamError
 

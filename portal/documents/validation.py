@@ -159,8 +159,9 @@ def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate],
     """Quick check of a file we just signed ourselves: what is wrong with it ([] when fine).
 
     Every signature and timestamp must be intact, valid and trusted, using the revocation data
-    the file embeds (or, when given, the same data as the signer handed it in). It skips the difference analysis of later revisions, which only
-    matters for files from elsewhere (we wrote those revisions a moment ago).
+    the file embeds (or, when given, the same data as the signer handed it in). It skips the
+    difference analysis of later revisions, which only matters for files from elsewhere (we
+    wrote those revisions a moment ago).
     """
     reader = open_pdf(pdf)
     roots = [asn1_cert(c) for c in trust_roots]
