@@ -32,8 +32,13 @@ run: $(VENV)/.runtime translations
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	PORTAL_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Test tools from npm (axe-core for the accessibility checks), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL).
-test: $(VENV)/.dev translations
+test: $(VENV)/.dev translations node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks: signing ceremony and verify page (figures go to docs/BENCHMARKS.md).

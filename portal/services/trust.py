@@ -8,6 +8,9 @@ token and timestamps to an external RFC 3161 TSA; see the SEAL_* and TSA_* setti
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,31 +52,58 @@ def pki_path() -> Path:
 
 
 def initialise(actor: Actor, now: datetime | None = None) -> bool:
-    """Create the embedded PKI unless it exists; True when it was created."""
+    """Create the embedded PKI unless it exists; True when it was created.
+
+    Safe when several threads or processes start at once: one of them creates it, under a
+    file lock, in a temporary folder that is renamed into place complete.
+    """
     folder = pki_path()
-    if (folder / "root.crt").exists():
-        _record_authority(authority())
-        db.session.commit()
-        return False
-    now = now or utcnow()
-    created = pki.create_authority(current_app.config["PKI_ORGANIZATION"],
-                                   current_app.config["PUBLIC_URL"], now)
-    folder.mkdir(parents=True, exist_ok=True)
-    ring = app_keyring()
-    # Keys first, root certificate last: root.crt marks a complete PKI.
-    for name, data in sorted(created.to_pem().items(), key=lambda kv: kv[0] == "root.crt"):
-        if name.endswith(".key"):
-            _write_atomic(folder / f"{name}.enc", ring.encrypt(data, associated=name.encode()))
-        else:
-            _write_atomic(folder / name, data)
-    current_app.extensions.pop(_CACHE_KEY, None)
-    _record_authority(created)
-    audit.record("pki.created", actor=actor, details={
-        "root": created.root.cert.subject.rfc4514_string(),
-        "seal": created.seal.cert.subject.rfc4514_string(),
-        "tsa": created.tsa.cert.subject.rfc4514_string()})
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    created = None
+    with _exclusive(folder.parent / ".pki.lock"):  # files only: no database work inside
+        if not (folder / "root.crt").exists():
+            created = pki.create_authority(current_app.config["PKI_ORGANIZATION"],
+                                           current_app.config["PUBLIC_URL"], now or utcnow())
+            staging = folder.parent / f".pki-{os.getpid()}-{secrets.token_hex(4)}"
+            staging.mkdir()
+            ring = app_keyring()
+            for name, data in created.to_pem().items():
+                if name.endswith(".key"):
+                    _write_atomic(staging / f"{name}.enc",
+                                  ring.encrypt(data, associated=name.encode()))
+                else:
+                    _write_atomic(staging / name, data)
+            if folder.exists():
+                folder.rmdir()  # only ever an empty leftover: a complete PKI has root.crt
+            os.rename(staging, folder)
+            current_app.extensions.pop(_CACHE_KEY, None)
+    _record_authority(created or authority())
+    if created is not None:
+        audit.record("pki.created", actor=actor, details={
+            "root": created.root.cert.subject.rfc4514_string(),
+            "seal": created.seal.cert.subject.rfc4514_string(),
+            "tsa": created.tsa.cert.subject.rfc4514_string()})
     db.session.commit()
-    return True
+    return created is not None
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(lock_path, "a") as handle:
+        _thread_lock.acquire()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            _thread_lock.release()
+
+
+_thread_lock = threading.RLock()
 
 
 def authority() -> pki.Authority:
@@ -127,14 +157,18 @@ def record_issued(cert: x509.Certificate, purpose: str,
 
 
 def _record_authority(auth: pki.Authority) -> None:
-    known = set(db.session.scalars(select(IssuedCertificate.serial)))
-    for cred, purpose in ((auth.signing_ca, "ca"), (auth.seal, "seal"), (auth.tsa, "tsa")):
-        serial = format(cred.cert.serial_number, "x")
-        if serial not in known:
-            db.session.add(IssuedCertificate(
-                serial=serial, issuer=auth.issuer_role(cred.cert),
-                subject=cred.cert.subject.rfc4514_string(),
-                der=cred.cert.public_bytes(serialization.Encoding.DER), purpose=purpose))
+    """Record the CA, seal and TSA certificates (idempotent, also when racing another start)."""
+    from portal.database import upsert_insert
+
+    insert = upsert_insert(db.engine.dialect.name)
+    rows = [{"serial": format(cred.cert.serial_number, "x"),
+             "issuer": auth.issuer_role(cred.cert), "subject": cred.cert.subject.rfc4514_string(),
+             "der": cred.cert.public_bytes(serialization.Encoding.DER), "purpose": purpose,
+             "issued_at": utcnow(), "revocation_reason": ""}
+            for cred, purpose in ((auth.signing_ca, "ca"), (auth.seal, "seal"),
+                                  (auth.tsa, "tsa"))]
+    db.session.execute(insert(IssuedCertificate).values(rows)
+                       .on_conflict_do_nothing(index_elements=["serial"]))
 
 
 def _with_revocations() -> pki.Authority:

@@ -245,7 +245,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     assert "Postbode Mail" in mailbox.text(mailbox.last(OWNER_EMAIL))
     staff.reload()
     expect(staff.locator("main")).to_contain_text("Klanten geïnformeerd op")
-    expect(staff.locator("h3").first).to_contain_text("Postbode Mail")
+    expect(staff.locator("[id^=wijziging-]").first).to_contain_text("Postbode Mail")
     shots(staff, "staff-announced")
     owner.goto(f"{base}/")
     expect(owner.locator("main")).to_contain_text("Postbode Mail")

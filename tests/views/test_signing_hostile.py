@@ -160,3 +160,24 @@ def _quiet_pyhanko():
     import logging
 
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
+
+
+def test_simultaneous_first_uses_create_one_consistent_pki(app):
+    from portal.services import trust
+    from portal.services.context import cli_actor
+
+    def first_use():
+        with app.app_context():
+            return trust.initialise(cli_actor("test"))
+
+    created = _race([first_use] * 4)
+    assert sorted(created) == [False, False, False, True]
+    with app.app_context():
+        app.extensions.pop("portal.pki", None)
+        auth = trust.authority()
+        for cred in (auth.root, auth.signing_ca, auth.seal, auth.tsa):
+            assert cred.key.public_key().public_numbers() == cred.cert.public_key().public_numbers()
+        from portal.models import IssuedCertificate
+
+        assert db.session.scalar(select(func.count()).select_from(IssuedCertificate)) == 3
+    assert not list(Path(app.config["PKI_PATH"]).parent.glob(".pki-*"))
