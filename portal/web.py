@@ -160,3 +160,23 @@ def csv_response(rows, filename: str) -> Response:
     name = secure_filename(filename) or "export.csv"
     return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def signed_pdf_download(agreement):
+    """A signed agreement as a download, or the integrity error page (never unchecked bytes)."""
+    from flask import render_template
+
+    from portal.services import signatures
+
+    try:
+        data = signatures.signed_pdf(agreement, current_actor())
+    except signatures.IntegrityAlert:
+        return render_template("agreement/integrity_error.html", agreement=agreement), 500
+    return pdf_response(data, f"verwerkersovereenkomst-{agreement.public_id}.pdf")
+
+
+def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
+    name = secure_filename(filename) or "document.pdf"
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})

@@ -32,7 +32,9 @@ from portal.web import (
     current_session,
     customer_required,
     owner_required,
+    pdf_response,
     recent_auth_required,
+    signed_pdf_download,
 )
 
 
@@ -108,11 +110,9 @@ def sign():
 @owner_required
 def prepared_pdf(public_id: str):
     prepared = _prepared_or_404(public_id)
-    data = signatures.prepared_pdf(prepared)
-    disposition = "attachment" if request.args.get("download") else "inline"
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'{disposition}; filename="verwerkersovereenkomst-'
-                               f'{prepared.public_id}.pdf"'})
+    return pdf_response(signatures.prepared_pdf(prepared),
+                        f"verwerkersovereenkomst-{prepared.public_id}.pdf",
+                        inline=not request.args.get("download"))
 
 
 @bp.route("/sign/own", methods=["GET", "POST"])
@@ -168,14 +168,7 @@ def signed_copy(number: int):
 @bp.get("/signed/<int:number>/download")
 @customer_required
 def download_signed(number: int):
-    agreement = _agreement_or_404(number)
-    try:
-        data = signatures.signed_pdf(agreement, current_actor())
-    except signatures.IntegrityAlert:
-        return render_template("agreement/integrity_error.html", agreement=agreement), 500
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="verwerkersovereenkomst-'
-                               f'{agreement.public_id}.pdf"'})
+    return signed_pdf_download(_agreement_or_404(number))
 
 
 @bp.get("/signed/<int:number>/report")

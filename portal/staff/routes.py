@@ -1,5 +1,4 @@
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -34,7 +33,14 @@ from portal.staff.forms import (
     OrganizationForm,
     RoleChangeForm,
 )
-from portal.web import csv_response, current_actor, paginate, staff_admin_required, staff_required
+from portal.web import (
+    csv_response,
+    current_actor,
+    paginate,
+    signed_pdf_download,
+    staff_admin_required,
+    staff_required,
+)
 
 
 @bp.before_request
@@ -105,14 +111,7 @@ def _customer_page(org: Organization, invite_form, status: int = 200):
 @bp.get("/customers/<int:org_id>/signed/<int:number>/download")
 def download_signed(org_id: int, number: int):
     org = db.get_or_404(Organization, org_id)
-    agreement = signatures.by_number(org, number) or abort(404)
-    try:
-        data = signatures.signed_pdf(agreement, current_actor())
-    except signatures.IntegrityAlert:
-        return render_template("agreement/integrity_error.html", agreement=agreement), 500
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="verwerkersovereenkomst-'
-                               f'{agreement.public_id}.pdf"'})
+    return signed_pdf_download(signatures.by_number(org, number) or abort(404))
 
 
 @bp.get("/customers/<int:org_id>/agreement/<int:number>")
