@@ -137,13 +137,7 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     if existing is not None:
         return existing  # a double submit: the first one won
     _check_confirmation(prepared, confirmation)
-    current = current_agreement(prepared.organization)
-    if current is not None and current.revision_id == prepared.revision_id \
-            and current.template_id == prepared.template_id:
-        raise AlreadySigned(current)
-    if not still_current(prepared):
-        raise ServiceError(_("Your choices or the agreement changed after this document was "
-                              "prepared. Read the new version and sign that one."))
+    _check_signable(prepared)
     org = prepared.organization
     rev = prepared.revision
     now = utcnow()
@@ -169,6 +163,17 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     return _store(prepared, signed, method="portal", user=user, actor=actor,
                   confirmation=confirmation, signer_subject=customer.cert.subject.rfc4514_string(),
                   seal_subject=seal_subject, issued=customer, now=now)
+
+
+def _check_signable(prepared: PreparedDocument) -> None:
+    """Refuse a prepared document whose choices are already signed, or are no longer current."""
+    current = current_agreement(prepared.organization)
+    if current is not None and current.revision_id == prepared.revision_id \
+            and current.template_id == prepared.template_id:
+        raise AlreadySigned(current)
+    if not still_current(prepared):
+        raise ServiceError(_("Your choices or the agreement changed after this document was "
+                              "prepared. Read the new version and sign that one."))
 
 
 def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, seal,
@@ -337,13 +342,7 @@ def accept_own_signature(prepared: PreparedDocument, data: bytes, user: User,
     existing = signed_for(prepared)
     if existing is not None:
         return existing
-    current = current_agreement(prepared.organization)
-    if current is not None and current.revision_id == prepared.revision_id \
-            and current.template_id == prepared.template_id:
-        raise AlreadySigned(current)
-    if not still_current(prepared):
-        raise ServiceError(_("Your choices or the agreement changed after this document was "
-                              "prepared. Prepare and sign the new version."))
+    _check_signable(prepared)
     result = check_own_signature(prepared, data)
     if not result.accepted:
         raise ServiceError(result.reason, field="file")
