@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-announce lint security translations messages clean
+.PHONY: run test bench bench-announce bench-load lint security translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(VENV)/.dev translations
 ## Announcing a sub-processor change to 100,000 generated customers (BENCH_CUSTOMERS=N).
 bench-announce: $(VENV)/.dev translations
 	$(BIN)/python -m bench.announce
+
+## Load: dashboard and staff list under gunicorn on PostgreSQL vs a bare Flask hello (needs wrk).
+bench-load: $(VENV)/.dev translations
+	$(BIN)/python -m bench.load
 
 ## Static security check of the portal's code (medium and high findings fail).
 security: $(VENV)/.dev
