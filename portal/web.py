@@ -180,3 +180,18 @@ def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
     disposition = "inline" if inline else "attachment"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+def subprocessor_export(items, fmt: str, name: str) -> Response:
+    """A sub-processor list as a CSV or JSON download (public and per customer)."""
+    from portal.services import subprocessors
+
+    if fmt == "json":
+        body, mimetype = subprocessors.export_json(items), "application/json"
+    elif fmt == "csv":
+        body, mimetype = subprocessors.export_csv(items), "text/csv"
+    else:
+        abort(404)
+    filename = secure_filename(f"{name}.{fmt}")
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

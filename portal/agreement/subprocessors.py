@@ -13,8 +13,7 @@ from wtforms.validators import Length
 from portal.agreement import bp
 from portal.forms import apply_error
 from portal.services import ServiceError, notifications, objections, subprocessors
-from portal.subprocessors.routes import _export
-from portal.web import current_actor, customer_required, owner_required
+from portal.web import current_actor, customer_required, owner_required, subprocessor_export
 
 
 class ObjectionForm(FlaskForm):
@@ -30,7 +29,7 @@ def my_subprocessors():
     items = subprocessors.for_organization(org)
     fmt = request.args.get("format")
     if fmt in ("csv", "json"):
-        return _export(items, fmt, f"subverwerkers-{org.customer_number}")
+        return subprocessor_export(items, fmt, f"subverwerkers-{org.customer_number}")
     notices = notifications.notices_for(org)
     history = objections.for_organization(org)  # newest first
     latest = {}

@@ -13,11 +13,10 @@ from portal.models import (
     ObjectionEvent,
     Organization,
     Role,
-    User,
     utcnow,
 )
 from portal.models.subprocessors import RESOLUTIONS
-from portal.services import ServiceError, ServiceErrors, audit, mail
+from portal.services import ServiceError, ServiceErrors, audit, mail, users
 from portal.services.context import Actor
 from portal.services.notifications import notice_for
 
@@ -79,7 +78,7 @@ def submit(org: Organization, announcement: Announcement, reason: str, actor: Ac
     audit.record("objection.submitted", actor=actor, organization=org, obj=objection,
                  details={"announcement": announcement.id,
                           "subprocessor": announcement.subprocessor.name})
-    for admin in _staff():
+    for admin in users.active_staff_admins():
         mail.send("objection_submitted", admin.email,
                   _("Objection from %(org)s to a sub-processor change", org=org.name),
                   objection=objection, organization=org, announcement=announcement,
@@ -140,12 +139,6 @@ def for_announcement(announcement: Announcement, status: str = "") -> list[Objec
 
 def objection(objection_id: int) -> Objection | None:
     return db.session.get(Objection, objection_id)
-
-
-def _staff() -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
-        .execution_options(unscoped=True)))
 
 
 def open_counts() -> dict[int, int]:

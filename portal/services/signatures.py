@@ -34,7 +34,7 @@ from portal.models import (
     UserSession,
     utcnow,
 )
-from portal.services import ServiceError, agreements, audit, mail, storage, trust
+from portal.services import ServiceError, agreements, audit, mail, storage, trust, users
 from portal.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -265,17 +265,10 @@ def _notify_signed(agreement: SignedAgreement, org: Organization) -> None:
     for email, user in recipients.items():
         mail.send("agreement_signed", email, subject, locale=getattr(user, "locale", None),
                   agreement=agreement, organization=org, name=user.name, staff=False)
-    for admin in _staff_admins():
+    for admin in users.active_staff_admins():
         mail.send("agreement_signed", admin.email,
                   _("%(org)s signed the data processing agreement", org=org.name),
                   agreement=agreement, organization=org, name=admin.name, staff=True)
-
-
-def _staff_admins() -> list[User]:
-    # Staff accounts lie outside a customer's scope; telling them is the point here.
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
-        .execution_options(unscoped=True)))
 
 
 def signed_for(prepared: PreparedDocument) -> SignedAgreement | None:
@@ -432,7 +425,7 @@ def _alert(agreement: SignedAgreement, file: AgreementFile, problem: str, actor:
                  organization=agreement.organization_id, obj=agreement,
                  details={"document": agreement.public_id, "version": file.version,
                           "problem": problem})
-    for admin in _staff_admins():
+    for admin in users.active_staff_admins():
         mail.send("integrity_alert", admin.email,
                   _("Integrity alert: stored agreement %(id)s", id=agreement.public_id),
                   agreement=agreement, file=file, problem=problem, name=admin.name)

@@ -81,3 +81,10 @@ def staff_users() -> list[User]:
     return list(db.session.scalars(
         select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.active.desc(), User.name)
     ))
+
+
+def active_staff_admins() -> list[User]:
+    """Staff administrators who receive alerts (outside any customer's scope on purpose)."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
+        .execution_options(unscoped=True)))

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from flask import Response, abort, current_app, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 
 from portal.documents.contract import dutch_date
 from portal.services import subprocessors
 from portal.subprocessors import bp
+from portal.web import subprocessor_export
 
 KIND_TITLES = {"add": "Nieuwe subverwerker", "remove": "Subverwerker vervalt",
                "replace": "Subverwerker vervangen", "countries": "Andere landen"}
@@ -23,18 +24,7 @@ def register():
 
 @bp.get("/subprocessors.<fmt>")
 def export(fmt: str):
-    return _export(subprocessors.register(), fmt, "subverwerkers-voxio")
-
-
-def _export(items, fmt: str, name: str) -> Response:
-    if fmt == "json":
-        body, mimetype = subprocessors.export_json(items), "application/json"
-    elif fmt == "csv":
-        body, mimetype = subprocessors.export_csv(items), "text/csv"
-    else:
-        abort(404)
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return subprocessor_export(subprocessors.register(), fmt, "subverwerkers-voxio")
 
 
 @bp.get("/subprocessors/feed.atom")
