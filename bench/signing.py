@@ -3,9 +3,11 @@
     make bench          (or: .venv/bin/python -m bench.signing)
 
 Baseline: typst render of the tailored agreement + one bare pyHanko PAdES B-B signature with
-a P-256 key. Ceremony: everything the "Sign" button does (render with evidence page, one-shot
-certificate, customer B-LT, Voxio seal B-LTA with timestamps and revocation data, validation,
-encrypted storage, rows, audit events, mail queued, commit). Verify: the public verify page's
+a P-256 key, in this process (so with the portal's pyHanko speedups, as the ceremony).
+Ceremony: everything the "Sign" button does (render with evidence page, one-shot certificate,
+customer signature with timestamp, Voxio seal with both signatures' revocation data and a
+document timestamp, the check of the result, encrypted storage, rows, audit events, mail
+queued, commit). Verify: the public verify page's
 work on the signed demo document (parse, validate both signatures and the archive timestamp,
 look up the record).
 """

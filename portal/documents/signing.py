@@ -1,8 +1,10 @@
-"""PAdES signatures with pyHanko: the customer at B-LT, Voxio's seal at B-LTA, renewals.
+"""PAdES signatures with pyHanko: the customer's, then Voxio's seal at B-LTA, renewals.
 
-Order matters for long-term validation: the customer's signature embeds its own revocation
-proof (B-LT); Voxio's seal then adds its proof and a document timestamp over everything
-(B-LTA). Later renewals add a fresh archive timestamp before the last one's proof goes stale.
+The customer signs with a signature timestamp (B-T). Voxio's seal revision then carries the
+customer's validation data (certificates, CRLs and OCSP answers) in the document security
+store, its own after it, and a document timestamp over everything: both signatures end at
+B-LTA with one revision less than signing the customer at B-LT first. Later renewals add a
+fresh archive timestamp before the last one's proof goes stale.
 
 pyHanko's synchronous calls run their own event loop: never call these from inside one.
 """
@@ -15,19 +17,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.sign.signers.pdf_signer import (
+    DSSContentSettings,
+    PdfSignatureMetadata,
+    PdfSigner,
+    PdfTimeStamper,
+    SigDSSPlacementPreference,
+)
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from portal.documents import speedups  # noqa: F401  (faster hex strings for pyHanko)
+from portal.documents import speedups
 from portal.documents.pki import Credential
 
 # Room for the CMS blob in hex digits. Reserving it up front spares pyHanko a dummy signing run
@@ -110,15 +121,18 @@ def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
         raise SigningError(f"PKCS#11 token unavailable: {error}") from error
 
 
+@speedups.gc_paused
 def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reason: str,
          location: str, timestamper: TimeStamper | None,
          trust_roots: Iterable[x509.Certificate], revocation: Revocation,
          archive: bool = False, allow_fetching: bool = False, contact_info: str | None = None,
-         long_term: bool = True, compact: bool = True) -> bytes:
+         long_term: bool = True, compact: bool = True,
+         earlier_certs: Iterable[x509.Certificate] = ()) -> bytes:
     """Add one signature as a new revision: B-LT, or B-LTA when ``archive`` is set.
 
     ``long_term=False`` leaves out the validation data (B-T, or B-B without a timestamper),
-    as a signing tool like Acrobat does by default.
+    as a signing tool like Acrobat does by default. ``earlier_certs``: the certificates an
+    earlier signature in the file needs, stored with ``revocation`` in this revision's DSS.
     """
     context = ValidationContext(trust_roots=[asn1_cert(c) for c in trust_roots],
                                 crls=list(revocation.crls), ocsps=list(revocation.ocsps),
@@ -127,8 +141,20 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
         field_name=field_name, name=name, reason=reason, location=location,
         contact_info=contact_info, subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=long_term, use_pades_lta=archive,
-        validation_context=context if long_term else None)
+        validation_context=context if long_term else None,
+        # validation data in the signature's own revision (and the TSA's in the document
+        # timestamp's), not in revisions of their own: fewer revisions to write and to
+        # analyse on every validation. VRI entries are optional in PAdES and need the
+        # signature to exist first, so they go.
+        dss_settings=DSSContentSettings(
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    earlier = [asn1_cert(c) for c in earlier_certs]
+    if earlier:
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer, None, certs=earlier, crls=[asn1_crl.CertificateList.load(c)
+                                               for c in revocation.crls],
+            ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in revocation.ocsps])
     try:
         out = PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
             writer, bytes_reserved=SIGNATURE_BYTES if compact else ROOMY_SIGNATURE_BYTES)
@@ -137,6 +163,7 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
     return out.getvalue()
 
 
+@speedups.gc_paused
 def renew(pdf: bytes, timestamper: TimeStamper, *, trust_roots: Iterable[x509.Certificate],
           revocation: Revocation, at: datetime | None = None,
           allow_fetching: bool = False) -> bytes:
@@ -157,20 +184,31 @@ def sign_agreement(pdf: bytes, *, customer: signers.Signer, customer_name: str,
                    seal: signers.Signer, provider_name: str, timestamper: TimeStamper,
                    trust_roots: Iterable[x509.Certificate], revocation: Revocation,
                    location: str = "Nederland") -> bytes:
-    """The customer's signature (B-LT), then Voxio's seal with an archive timestamp (B-LTA)."""
+    """The customer's signature (B-T), then Voxio's seal with the customer's validation data
+    and an archive timestamp: both at B-LTA."""
     signed = sign(pdf, customer, field_name=CUSTOMER_FIELD, name=customer_name,
                   reason="Akkoord met de verwerkersovereenkomst", location=location,
-                  timestamper=timestamper, trust_roots=trust_roots, revocation=revocation)
+                  timestamper=timestamper, trust_roots=trust_roots, revocation=revocation,
+                  long_term=False)
     return countersign(signed, seal, provider_name=provider_name, timestamper=timestamper,
-                       trust_roots=trust_roots, revocation=revocation, location=location)
+                       trust_roots=trust_roots, revocation=revocation, location=location,
+                       earlier_certs=signer_chain(customer))
 
 
 def countersign(pdf: bytes, seal: signers.Signer, *, provider_name: str,
                 timestamper: TimeStamper, trust_roots: Iterable[x509.Certificate],
                 revocation: Revocation, location: str = "Nederland",
-                allow_fetching: bool = False, compact: bool = True) -> bytes:
+                allow_fetching: bool = False, compact: bool = True,
+                earlier_certs: Iterable[x509.Certificate] = ()) -> bytes:
     """Voxio's seal over a customer-signed PDF, at PAdES B-LTA."""
     return sign(pdf, seal, field_name=PROVIDER_FIELD, name=provider_name,
                 reason="Ondertekend door Verwerker", location=location,
                 timestamper=timestamper, trust_roots=trust_roots, revocation=revocation,
-                archive=True, allow_fetching=allow_fetching, compact=compact)
+                archive=True, allow_fetching=allow_fetching, compact=compact,
+                earlier_certs=earlier_certs)
+
+
+def signer_chain(signer: signers.Signer) -> list[x509.Certificate]:
+    """The signer's certificate and the chain it carries."""
+    certs = [signer.signing_cert, *(signer.cert_registry or ())]
+    return [x509.load_der_x509_certificate(c.dump()) for c in certs]

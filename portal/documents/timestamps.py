@@ -38,13 +38,19 @@ class LocalTimeStamper(DummyTimeStamper):
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
         # Build the signed attributes exactly as pyHanko does, then sign with our loaded key.
-        signed_attrs = _signed_attrs(self, tst_info_data, md_algorithm, dt)
+        encoded = _signed_attrs(self, tst_info_data, md_algorithm, dt).dump()
         digest = get_pyca_cryptography_hash(md_algorithm.upper())
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
-            signature = self._key.sign(signed_attrs.dump(), ec.ECDSA(digest))
+            signature = self._key.sign(encoded, ec.ECDSA(digest))
         else:
-            signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), digest)
-        return signature, signed_attrs
+            signature = self._key.sign(encoded, PKCS1v15(), digest)
+        # asn1crypto re-encodes a structure built from values on every dump; a parsed one
+        # keeps its bytes
+        return signature, cms.CMSAttributes.load(encoded)
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        response = await super().async_request_tsa_response(req)
+        return tsp.TimeStampResp.load(response.dump())  # encoded once, not at every use
 
     def _build_signed_data(self, tst_info_data, md_algorithm, signature, signed_attrs) -> dict:
         data = super()._build_signed_data(tst_info_data, md_algorithm, signature, signed_attrs)
@@ -61,8 +67,8 @@ def _signed_attrs(stamper: LocalTimeStamper, tst_info_data: bytes, md_algorithm:
     from pyhanko.sign.general import simple_cms_attribute
 
     if stamper._signing_certificate is None:  # the same for every token: build it once
-        stamper._signing_certificate = simple_cms_attribute(
-            "signing_certificate", general.as_signing_certificate(stamper.tsa_cert))
+        stamper._signing_certificate = cms.CMSAttribute.load(simple_cms_attribute(
+            "signing_certificate", general.as_signing_certificate(stamper.tsa_cert)).dump())
     md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
     md.update(tst_info_data)
     return cms.CMSAttributes([

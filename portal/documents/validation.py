@@ -17,6 +17,7 @@ from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
@@ -34,7 +35,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from portal.documents import speedups  # noqa: F401  (faster hex strings for pyHanko)
+from portal.documents import speedups
 from portal.documents.signing import asn1_cert
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def open_pdf(pdf: bytes) -> PdfFileReader:
     return reader
 
 
+@speedups.gc_paused
 def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
             at: datetime | None = None) -> Report:
     """Validate every signature (PAdES, long-term) and document timestamp in ``pdf``."""
@@ -154,24 +156,80 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
                   validated_at=timing.validation_time)
 
 
-def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate],
-            revocation=None) -> list[str]:
-    """Quick check of a file we just signed ourselves: what is wrong with it ([] when fine).
+@speedups.gc_paused
+def check_own(pdf: bytes, signers: Iterable[x509.Certificate]) -> list[str]:
+    """What is wrong with a file we just signed with our own keys ([] when fine).
+
+    Every signature, its signature timestamp and the document timestamp must be intact
+    (the digest of the bytes it covers matches), cryptographically valid, made by one of
+    ``signers`` (the one-shot certificate, the seal, the TSA: all issued by our CA), and the
+    last one must cover the whole file. What this leaves to :func:`inspect`, which the verify
+    page and every validation report run: chains and revocation. For our own certificates
+    those hold by construction: our CA issued them and the revocation data was made for them
+    a moment ago. :func:`confirm` is the full check for files with certificates from
+    elsewhere (an external TSA, a seal on a token).
+    """
+    from pyhanko.sign.general import extract_certificate_info, extract_signer_info
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter, validate_sig_integrity
+
+    expected = {c.public_bytes(serialization.Encoding.DER) for c in signers}
+    problems = []
+
+    def check_token(name: str, signed_data, signer_info, imprint_of, cert) -> None:
+        # a timestamp token: its signature over the TSTInfo, and the TSTInfo's imprint:
+        # ``imprint_of(algorithm)`` is the digest of what it timestamps
+        content = signed_data["encap_content_info"]["content"]
+        algorithm = signer_info["digest_algorithm"]["algorithm"].native
+        intact, valid = validate_sig_integrity(
+            signer_info, cert, "tst_info", hashlib.new(algorithm, bytes(content)).digest())
+        imprint = content.parsed["message_imprint"]
+        expected_imprint = imprint_of(imprint["hash_algorithm"]["algorithm"].native)
+        if not (intact and valid and imprint["hashed_message"].native == expected_imprint):
+            problems.append(f"{name}: timestamp token not intact or not valid")
+        if cert.dump() not in expected:
+            problems.append(f"{name}: timestamp by an unexpected certificate")
+
+    try:
+        embedded = open_pdf(pdf).embedded_signatures
+        for emb in embedded:
+            name = emb.field_name
+            emb.compute_integrity_info(skip_diff=True)
+            if emb.sig_object_type == "/DocTimeStamp":
+                check_token(name, emb.signed_data, emb.signer_info, emb.compute_digest,
+                            emb.signer_cert)
+                continue
+            intact, valid = validate_sig_integrity(emb.signer_info, emb.signer_cert, "data",
+                                                   emb.compute_digest())
+            if not (intact and valid):
+                problems.append(f"{name}: signature not intact or not valid")
+            if emb.signer_cert.dump() not in expected:
+                problems.append(f"{name}: signed by an unexpected certificate")
+            tokens = list(extract_tst_data_iter(emb.signer_info, signed=False))
+            if len(tokens) != 1:
+                problems.append(f"{name}: expected one signature timestamp")
+                continue
+            token, value = tokens[0], emb.signer_info["signature"].native
+            check_token(name, token, extract_signer_info(token),
+                        lambda algorithm, value=value: hashlib.new(algorithm, value).digest(),
+                        extract_certificate_info(token).signer_cert)
+        if not embedded or embedded[-1].coverage != SignatureCoverageLevel.ENTIRE_FILE:
+            problems.append("the last signature does not cover the whole file")
+    except Exception as error:  # report, never crash the caller's transaction handling
+        problems.append(f"validation failed: {error}")
+    return problems
+
+
+@speedups.gc_paused
+def confirm(pdf: bytes, trust_roots: Iterable[x509.Certificate]) -> list[str]:
+    """Full check of a file we just signed: what is wrong with it ([] when fine).
 
     Every signature and timestamp must be intact, valid and trusted, using the revocation data
-    the file embeds (or, when given, the same data as the signer handed it in). It skips the
-    difference analysis of later revisions, which only matters for files from elsewhere (we
-    wrote those revisions a moment ago).
+    the file embeds. It skips the difference analysis of later revisions, which only matters
+    for files from elsewhere (we wrote those revisions a moment ago).
     """
     reader = open_pdf(pdf)
     roots = [asn1_cert(c) for c in trust_roots]
-    if revocation is not None:  # what we just embedded, already parsed: skip reading the DSS
-        from pyhanko_certvalidator import ValidationContext
-
-        context = ValidationContext(trust_roots=roots, crls=list(revocation.crls),
-                                    ocsps=list(revocation.ocsps), allow_fetching=False)
-    else:
-        context = _timestamp_context(reader, roots, _timing(None))
+    context = _timestamp_context(reader, roots, _timing(None))
 
     async def run() -> list[str]:
         from pyhanko.sign.validation import async_validate_pdf_timestamp

@@ -1,7 +1,8 @@
 """Signing, countersigning, keeping and verifying the agreement.
 
-The ceremony is all or nothing: render, sign as the customer (one-shot certificate, PAdES
-B-LT), countersign as Voxio (B-LTA), validate, store encrypted, record, commit. Any failure
+The ceremony is all or nothing: render, sign as the customer (one-shot certificate, with a
+signature timestamp), countersign as Voxio with both signatures' validation data and a document
+timestamp (both end at B-LTA), check, store encrypted, record, commit. Any failure
 rolls the transaction back and deletes what was written; a double submit of the same prepared
 document signs it exactly once (a unique constraint decides between racing requests).
 """
@@ -155,9 +156,11 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
                                    auth.seal.cert], now)
     with trust.seal() as seal:
         signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, now, revocation)
-        seal_subject = seal.subject
-    problems = validation.confirm(signed, trust.trust_roots(),
-                                  None if trust.external_tsa() or not seal.ours else revocation)
+        seal_subject, seal_cert = seal.subject, signing.signer_chain(seal.signer)[0]
+    if trust.external_tsa() or not seal.ours:  # certificates from elsewhere: the full check
+        problems = validation.confirm(signed, trust.trust_roots())
+    else:
+        problems = validation.check_own(signed, [customer.cert, seal_cert, auth.tsa.cert])
     if problems:
         raise signing.SigningError(f"the signed document does not validate: {problems}")
     return _store(prepared, signed, method="portal", user=user, actor=actor,
@@ -183,13 +186,16 @@ def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, s
         field_name=signing.CUSTOMER_FIELD, name=name,
         reason="Akkoord met de verwerkersovereenkomst", location="Nederland",
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
-        revocation=revocation, allow_fetching=trust.external_tsa(),
+        revocation=revocation, allow_fetching=trust.external_tsa(), long_term=False,
         compact=not trust.external_tsa())
-    return _countersign(signed, seal, now, revocation)
+    # the customer's validation data goes into the seal's revision
+    return _countersign(signed, seal, now, revocation,
+                        earlier_certs=[customer.cert, *auth.chain(customer.cert)])
 
 
 def _countersign(signed: bytes, seal, now: datetime,
-                 revocation: signing.Revocation | None = None) -> bytes:
+                 revocation: signing.Revocation | None = None,
+                 earlier_certs: list | None = None) -> bytes:
     if revocation is None:
         auth = trust.authority()
         revocation = trust.revocation([auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert], now)
@@ -198,7 +204,7 @@ def _countersign(signed: bytes, seal, now: datetime,
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
         revocation=revocation,
         allow_fetching=trust.external_tsa() or not seal.ours,
-        compact=seal.ours and not trust.external_tsa())
+        compact=seal.ours and not trust.external_tsa(), earlier_certs=earlier_certs or ())
 
 
 def _store(prepared: PreparedDocument, signed: bytes, *,

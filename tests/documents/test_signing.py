@@ -122,13 +122,27 @@ def test_one_shot_certificates_name_the_signatory(authority):
     assert cred.cert.issuer == authority.signing_ca.cert.subject
 
 
-def test_the_quick_check_after_signing_agrees_with_the_full_validation(authority, signed):
+def test_the_checks_after_signing_agree_with_the_full_validation(authority, unsigned):
+    signed, customer = sign_both(authority, unsigned)
+    ours = [customer.cert, authority.seal.cert, authority.tsa.cert]
     assert validation.confirm(signed, [authority.root.cert]) == []
+    assert validation.check_own(signed, ours) == []
     start = signed.index(b"Verwerkersovereenkomst", 2000)
     tampered = signed[:start] + b"X" + signed[start + 1:]
     assert validation.confirm(tampered, [authority.root.cert])
+    assert any("not intact" in p for p in validation.check_own(tampered, ours))
     other = pki.create_authority("Other Test CA", "http://127.0.0.1:9", datetime.now(UTC))
     assert validation.confirm(signed, [other.root.cert])  # not trusted there
+    assert any("unexpected certificate" in p
+               for p in validation.check_own(signed, [customer.cert, authority.tsa.cert]))
+    assert validation.check_own(signed + b"\n% appended\n", ours) == [
+        "the last signature does not cover the whole file"]
+    # a changed signature value: the signature and its timestamp's imprint both fail
+    hex_start = signed.index(b"/Contents <") + len(b"/Contents <") + 400
+    flipped = signed[:hex_start] + (b"0" if signed[hex_start:hex_start + 1] != b"0" else b"1") \
+        + signed[hex_start + 1:]
+    assert validation.check_own(flipped, ours)
+    assert validation.check_own(b"not a pdf", ours) == ["validation failed: not a PDF file"]
 
 
 def _append_content_change(signed: bytes, payload: bytes) -> bytes:

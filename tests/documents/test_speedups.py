@@ -44,8 +44,10 @@ def test_random_hex_strings_match():
 
 def test_it_is_installed_in_pyhanko():
     from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import HistoricalResolver
 
     assert generic.read_hex_string_from_stream is speedups.read_hex_string_from_stream
+    assert HistoricalResolver._load_reverse_xref_cache is speedups.load_reverse_xref_cache
 
 
 def test_name_comparison_is_unchanged():
@@ -58,6 +60,73 @@ def test_name_comparison_is_unchanged():
     same = name(common_name="Petra Jansen", organization_name="Bakkerij")
     spaced = name(common_name="petra   JANSEN", organization_name="bakkerij")  # RFC 5280: equal
     other = name(common_name="Jan Jansen", organization_name="Bakkerij")
-    for left, right in ((a, same), (a, spaced), (a, other), (spaced, other)):
-        assert (left == right) == speedups.original_name_eq(left, right)
-    assert a == same and a == spaced and a != other
+    fewer = name(common_name="Petra Jansen")
+    printable = x509.Name.build({"common_name": "Petra Jansen", "organization_name": "Bakkerij"},
+                                use_printable=True)
+    multi = x509.Name([("", x509.RDNSequence([x509.RelativeDistinguishedName([
+        {"type": "common_name", "value": x509.DirectoryString(name="utf8_string",
+                                                              value="Petra Jansen")},
+        {"type": "organization_name", "value": x509.DirectoryString(name="utf8_string",
+                                                                    value="Bakkerij")}])]))][0])
+    # inside a GeneralName the name is explicitly tagged: its encoding differs, not its value
+    tagged = x509.GeneralName.load(
+        x509.GeneralName(name="directory_name", value=spaced).dump()).chosen
+    names = (a, same, spaced, other, fewer, printable, multi, tagged)
+    for left in names:
+        for right in names:
+            assert (left == right) == speedups.original_name_eq(left, right), (left, right)
+    assert a == same and a == spaced and a == printable and a != other and a != fewer
+    for each in names:
+        assert each.hashable == speedups.original_name_hashable.fget(each)
+        assert each.hashable == speedups.original_name_hashable.fget(each)  # remembered
+        assert each.human_friendly == speedups.original_name_human_friendly.fget(each)
+    assert a == tagged and tagged == spaced
+    assert a != multi  # one RDN with two attributes is not two RDNs
+    assert a != "Petra Jansen"
+
+
+def test_reverse_xref_table_is_unchanged(authority, unsigned):
+    """Every revision of a signed agreement (tagged, outlines, form fields, DSS) and of a
+    file changed after signing: the same paths to the same objects as pyHanko's own."""
+    import io
+    import zlib
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from tests.documents.test_signing import _append_content_change, sign_both
+
+    signed, _customer = sign_both(authority, unsigned)
+    changed = _append_content_change(signed, zlib.compress(b"BT /F1 12 Tf (X) Tj ET"))
+    for data in (unsigned, signed, changed):
+        theirs = PdfFileReader(io.BytesIO(data), strict=False)
+        ours = PdfFileReader(io.BytesIO(data), strict=False)
+        for revision in range(theirs.xrefs.total_revisions):
+            expected = theirs.get_historical_resolver(revision)
+            actual = ours.get_historical_resolver(revision)
+            speedups.original_load_reverse_xref_cache(expected)
+            actual._load_reverse_xref_cache()
+            assert actual._indirect_object_access_cache == expected._indirect_object_access_cache
+            assert len(expected._indirect_object_access_cache) > 300
+            assert all(ref.pdf is actual for ref in actual._indirect_object_access_cache)
+
+
+def test_reverse_xref_table_refuses_a_circular_page_tree(unsigned):
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned), strict=False)
+    pages = writer.root["/Pages"]
+    kids = pages["/Kids"]
+    kids.append(writer.root.raw_get("/Pages"))  # the tree contains itself
+    writer.update_container(kids)
+    out = io.BytesIO()
+    writer.write(out)
+    for load in (speedups.original_load_reverse_xref_cache, speedups.load_reverse_xref_cache):
+        reader = PdfFileReader(io.BytesIO(out.getvalue()), strict=False)
+        with pytest.raises(PdfReadError):
+            load(reader.get_historical_resolver(1))
+    assert isinstance(kids, generic.ArrayObject)

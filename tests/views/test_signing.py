@@ -173,9 +173,9 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, m
     elif step == "seal":
         monkeypatch.setattr(engine, "countersign", boom)
     elif step == "validate":
-        real = validation.confirm
-        monkeypatch.setattr(validation, "confirm", lambda data, roots, revocation=None: [
-            *real(data, roots, revocation), "injected: the customer's signature is not intact"])
+        real = validation.check_own
+        monkeypatch.setattr(validation, "check_own", lambda data, signers: [
+            *real(data, signers), "injected: the customer's signature is not intact"])
     elif step == "store":
         monkeypatch.setattr(storage, "_write_atomic", boom)
     elif step == "audit":
@@ -324,7 +324,7 @@ def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, auth, pe
 
 # --- signing with your own certificate ----------------------------------------------------
 
-def _own_signature(unsigned: bytes, *, long_term: bool = False,
+def _own_signature(unsigned: bytes, *, dss_after: bool = False,
                    field: str = "Handtekening") -> bytes:
     """Sign as a customer would in another tool, with a certificate from a separate test CA."""
     from datetime import UTC, datetime
@@ -336,12 +336,20 @@ def _own_signature(unsigned: bytes, *, long_term: bool = False,
                                              "petra@bakkerij.nl"), datetime.now(UTC))
     crls, ocsps = other.revocation_material([cred.cert, other.signing_ca.cert,
                                              other.tsa.cert], datetime.now(UTC))
-    return signing.sign(unsigned, signing.credential_signer(cred, other.chain(cred.cert)),
-                        field_name=field, name="Petra Jansen", reason="Akkoord",
-                        location="Utrecht", timestamper=timestamps.local(other),
-                        trust_roots=[other.root.cert],
-                        revocation=signing.Revocation(tuple(crls), tuple(ocsps)),
-                        long_term=long_term)
+    signed = signing.sign(unsigned, signing.credential_signer(cred, other.chain(cred.cert)),
+                          field_name=field, name="Petra Jansen", reason="Akkoord",
+                          location="Utrecht", timestamper=timestamps.local(other),
+                          trust_roots=[other.root.cert],
+                          revocation=signing.Revocation(tuple(crls), tuple(ocsps)),
+                          long_term=False)
+    if dss_after:  # validation data in a revision of its own, as some signing tools add it
+        from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+        out = io.BytesIO(signed)
+        DocumentSecurityStore.add_dss(out, None, certs=[signing.asn1_cert(other.root.cert)],
+                                      force_write=True)
+        signed = out.getvalue()
+    return signed
 
 
 def _upload(auth, data: bytes):
@@ -386,7 +394,7 @@ def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed
         data = _own_signature(prepared.replace(b"Verwerkersovereenkomst",
                                                b"Verwerkersovereenkomsx", 1))
     elif case == "validation_data_after":
-        data = _own_signature(prepared, long_term=True)  # a DSS revision after the signature
+        data = _own_signature(prepared, dss_after=True)  # a DSS revision after the signature
     elif case == "tampered":
         good = _own_signature(prepared)
         data = bytearray(good)
