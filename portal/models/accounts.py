@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,6 +37,8 @@ class Organization(db.Model):
     """A customer of Voxio: the other party to the agreement."""
 
     __tablename__ = "organizations"
+    # the staff list pages through customers by name
+    __table_args__ = (Index("ix_organizations_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

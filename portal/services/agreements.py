@@ -72,12 +72,14 @@ def revision(org: Organization, number: int) -> ChoiceRevision | None:
         ChoiceRevision.organization_id == org.id, ChoiceRevision.number == number))
 
 
-def newest_revisions():
-    """A SELECT of each organization's newest revision (to join or filter on)."""
-    newest = (
-        select(ChoiceRevision.organization_id, func.max(ChoiceRevision.number).label("number"))
-        .group_by(ChoiceRevision.organization_id).subquery()
-    )
+def newest_revisions(org_ids: list[int] | None = None):
+    """A SELECT of each organization's newest revision (to join or filter on), for all
+    organizations or only ``org_ids`` (then the grouping reads only their rows)."""
+    newest = select(ChoiceRevision.organization_id,
+                    func.max(ChoiceRevision.number).label("number"))
+    if org_ids is not None:
+        newest = newest.where(ChoiceRevision.organization_id.in_(org_ids))
+    newest = newest.group_by(ChoiceRevision.organization_id).subquery()
     return select(ChoiceRevision).join(newest, (
         ChoiceRevision.organization_id == newest.c.organization_id)
         & (ChoiceRevision.number == newest.c.number))
@@ -85,9 +87,7 @@ def newest_revisions():
 
 def latest_by_organization(org_ids: list[int]) -> dict[int, ChoiceRevision]:
     """The newest revision of each organization, in one query (staff lists)."""
-    rows = db.session.scalars(
-        newest_revisions().where(ChoiceRevision.organization_id.in_(org_ids)))
-    return {row.organization_id: row for row in rows}
+    return {row.organization_id: row for row in db.session.scalars(newest_revisions(org_ids))}
 
 
 # --- validation ----------------------------------------------------------------------------

@@ -22,11 +22,13 @@ from portal.services import agreements
 
 
 def customer_overview(org: Organization) -> dict:
-    users = db.session.scalar(select(func.count()).select_from(User).where(
-        User.organization_id == org.id, User.active.is_(True)))
-    open_invitations = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-        Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+    users, open_invitations = db.session.execute(select(  # one round trip for both counts
+        select(func.count()).select_from(User).where(
+            User.organization_id == org.id, User.active.is_(True)).scalar_subquery(),
+        select(func.count()).select_from(Invitation).where(
+            Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()).scalar_subquery(),
+    )).one()
     open_notices = db.session.scalars(
         select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
         .where(Notice.organization_id == org.id, Announcement.applied_at.is_(None),

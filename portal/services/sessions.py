@@ -46,7 +46,7 @@ def resolve(token: str, now: datetime | None = None) -> UserSession | None:
     now = now or utcnow()
     row = db.session.scalar(
         select(UserSession)
-        .options(joinedload(UserSession.user))
+        .options(joinedload(UserSession.user).joinedload(User.organization))
         .where(UserSession.token_hash == _digest(token))
     )
     if row is None or row.revoked_at is not None:
