@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
@@ -27,6 +27,15 @@ def register(app: Flask) -> None:
 
     secure = app.config["SESSION_COOKIE_SECURE"]
 
+    @app.before_request
+    def _refuse_nul():
+        """A NUL byte is never text: refuse it (400), before PostgreSQL refuses it mid-query."""
+        texts = [request.path, *_flat(request.args)]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            texts += _flat(request.form)
+        if any("\x00" in text for text in texts):
+            abort(400)
+
     @app.after_request
     def _headers(response):
         headers = response.headers
@@ -44,3 +53,7 @@ def register(app: Flask) -> None:
             # Pages hold personal data: never keep them in shared or back-button caches.
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _flat(values) -> list[str]:
+    return [text for pair in values.items(multi=True) for text in pair]

@@ -3,6 +3,7 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from portal.agreement import bp
 from portal.agreement.forms import choices_form, choices_from, item_runs, suggestion_names
@@ -107,7 +108,7 @@ def export(fmt: str):
     org = current_user.organization
     rev = _revision_or_404(request.args.get("revision", type=int))
     agreements.record_export(org, rev, fmt, current_actor())
-    name = f"bijlage1-{org.customer_number}-r{rev.number}.{fmt}"
+    name = secure_filename(f"bijlage1-{org.customer_number}-r{rev.number}.{fmt}")
     if fmt == "json":
         body = json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2)
         mimetype = "application/json"

@@ -88,11 +88,11 @@ class Authority:
         """A fresh ECDSA P-256 key and certificate for one signature; discard the key after."""
         key = ec.generate_private_key(ec.SECP256R1())
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, name.country),
-                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, name.organization),
-                 x509.NameAttribute(NameOID.COMMON_NAME, name.common_name),
+                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, _bounded(name.organization)),
+                 x509.NameAttribute(NameOID.COMMON_NAME, _bounded(name.common_name)),
                  x509.NameAttribute(NameOID.EMAIL_ADDRESS, name.email)]
         if name.title:
-            attrs.insert(2, x509.NameAttribute(NameOID.TITLE, name.title))
+            attrs.insert(2, x509.NameAttribute(NameOID.TITLE, _bounded(name.title)))
         builder = _leaf_builder(x509.Name(attrs), key, self.signing_ca, now, SIGNER_VALIDITY,
                                 self._urls("signing_ca"))
         builder = builder.add_extension(x509.SubjectAlternativeName(
@@ -303,3 +303,12 @@ def _ca_usage() -> x509.KeyUsage:
                          key_encipherment=False, data_encipherment=False, key_agreement=False,
                          key_cert_sign=True, crl_sign=True, encipher_only=False,
                          decipher_only=False)
+
+
+def _bounded(value: str, limit: int = 64) -> str:
+    """At most the RFC 5280 upper bound (ub-common-name, ub-organization-name, ub-title: 64).
+
+    The agreement, its signature page and the evidence keep the full name; only the
+    certificate's copy is cut, so a long name never stops the signing.
+    """
+    return value[:limit]
