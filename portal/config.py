@@ -58,7 +58,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         # the first key encrypts, all keys decrypt, so keys can be rotated.
         "ENCRYPTION_KEYS": env.get("ENCRYPTION_KEYS") or "",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # (connections are checked before use in portal.database.tune, in one round trip)
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         # Links in e-mails are built from this, never from the request's Host header.
         "PUBLIC_URL": public_url,

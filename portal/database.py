@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 
 
 def tune(engine: Engine, *, immediate: bool = True) -> Engine:
-    """Make SQLite safe for several writers; leave other backends alone.
+    """Make SQLite safe for several writers; check PostgreSQL connections before use.
 
     With ``immediate`` every SQLite transaction starts with ``BEGIN IMMEDIATE``: the write lock
     is taken up front, so a transaction never has to upgrade a read lock (which fails at once
@@ -14,6 +14,8 @@ def tune(engine: Engine, *, immediate: bool = True) -> Engine:
     writer at a time. Waiting writers queue on ``busy_timeout``. Engines whose transactions are
     single statements (the rate-limit counters) pass ``immediate=False``.
     """
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        event.listen(engine, "checkout", _ping)
     if engine.dialect.name != "sqlite":
         return engine
 
@@ -34,6 +36,23 @@ def tune(engine: Engine, *, immediate: bool = True) -> Engine:
 
     return engine
 
+
+def _ping(dbapi_connection, _record, _proxy) -> None:
+    """A pooled PostgreSQL connection must still be alive (the server may have restarted).
+
+    SQLAlchemy's ``pool_pre_ping`` runs ``SELECT 1`` in a transaction: BEGIN, the query and a
+    ROLLBACK, three round trips on every request. An empty query straight through libpq
+    proves the same in one and leaves no transaction behind. A dead connection makes the pool
+    discard it and check out another (SQLAlchemy's documented pessimistic recipe).
+    """
+    from psycopg import pq
+
+    try:
+        status = dbapi_connection.pgconn.exec_(b"").status
+    except Exception as error:  # psycopg raises on a closed socket
+        raise exc.DisconnectionError(str(error)) from error
+    if status != pq.ExecStatus.EMPTY_QUERY:
+        raise exc.DisconnectionError(f"connection check answered {pq.ExecStatus(status).name}")
 
 
 def upsert_insert(dialect_name: str):

@@ -60,7 +60,7 @@ class DatabaseStorage(Storage):
         # Single-statement transactions: no need to hold SQLite's write lock up front, and the
         # request's own transaction may hold it while these counters are read.
         url = uri.removeprefix(PREFIX)
-        self.engine = tune(create_engine(url, pool_pre_ping=True), immediate=False)
+        self.engine = tune(create_engine(url), immediate=False)
         self._insert = upsert_insert(self.engine.dialect.name)
         from portal.models.accounts import RateLimitCounter
 
