@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import defer
 
 from portal.documents.contract import (
     CRIMINAL,
@@ -86,8 +87,10 @@ def newest_revisions(org_ids: list[int] | None = None):
 
 
 def latest_by_organization(org_ids: list[int]) -> dict[int, ChoiceRevision]:
-    """The newest revision of each organization, in one query (staff lists)."""
-    return {row.organization_id: row for row in db.session.scalars(newest_revisions(org_ids))}
+    """The newest revision of each organization, in one query (staff lists: number and flags;
+    the choices themselves stay in the database)."""
+    stmt = newest_revisions(org_ids).options(defer(ChoiceRevision.choices_json, raiseload=True))
+    return {row.organization_id: row for row in db.session.scalars(stmt)}
 
 
 # --- validation ----------------------------------------------------------------------------

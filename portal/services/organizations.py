@@ -71,7 +71,7 @@ FLAG_FILTERS = ("sensitive", "large_scale", "no_choices", "unsigned", "signed")
 def search(term: str = "", flag: str = "") -> Select:
     """Customers by name, customer number or KvK number, and by the flags of their choices."""
     stmt = select(Organization).order_by(Organization.name, Organization.id)
-    newest = agreements.newest_revisions().subquery()
+    newest = agreements.newest_revisions().subquery() if flag else None
     if flag == "sensitive":
         stmt = stmt.where(Organization.id.in_(select(newest.c.organization_id).where(
             newest.c.special_categories | newest.c.criminal_data | newest.c.national_id)))
