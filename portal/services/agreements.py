@@ -37,7 +37,7 @@ from portal.models import (
     OrganizationService,
     utcnow,
 )
-from portal.services import ServiceErrors, audit
+from portal.services import ServiceErrors, audit, notifications
 from portal.services.context import Actor
 
 OTHER_MAX = 500
@@ -236,14 +236,17 @@ def save(org: Organization, choices: Choices, actor: Actor) -> ChoiceRevision | 
     db.session.add(rev)
     db.session.flush()
     _index_services(org, choices)
+    caught_up = notifications.catch_up(org)
     audit.record("agreement.choices_saved", actor=actor, organization=org, obj=rev, details={
         "revision": rev.number, "template": template.version,
         "changes": [c.__dict__ for c in changes(previous.choices if previous else None,
                                                  choices)],
         "answers_changed": list(answer_changes(previous.choices if previous else None, choices)),
         "flags": sorted(flags - {"other"}), "large_scale": rev.large_scale,
+        "subprocessor_notices": caught_up,
     })
     db.session.commit()
+    notifications.mail_caught_up(org, caught_up)
     return rev
 
 

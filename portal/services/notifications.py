@@ -107,6 +107,31 @@ def _subject(ann: Announcement) -> str:
              date=format_date(ann.effective_on, "long"))
 
 
+def catch_up(org: Organization) -> list[int]:
+    """Notices for announced changes, not yet in effect, that touch services this organization
+    chose only after the announcement (its right to object, art. 5.1, starts now too).
+
+    Runs in the caller's transaction; returns the announcement ids to mail after the commit.
+    """
+    chosen = set(db.session.scalars(select(OrganizationService.service).where(
+        OrganizationService.organization_id == org.id)))
+    pending = db.session.scalars(select(Announcement).where(
+        Announcement.applied_at.is_(None), Announcement.withdrawn_at.is_(None),
+        Announcement.effective_on > utcnow().date(),
+        ~exists().where(and_(Notice.organization_id == org.id,
+                             Notice.announcement_id == Announcement.id)))).all()
+    added = [ann.id for ann in pending if ann.affected_services() & chosen]
+    db.session.add_all(Notice(organization_id=org.id, announcement_id=ann_id,
+                              created_at=utcnow()) for ann_id in added)
+    return added
+
+
+def mail_caught_up(org: Organization, announcement_ids: list[int]) -> None:
+    """Queue the e-mails for :func:`catch_up`'s notices (after they are committed)."""
+    for ann_id in announcement_ids:
+        mail_notices(ann_id, [org.id])
+
+
 def notices_for(org: Organization) -> list[Notice]:
     return list(db.session.scalars(select(Notice).where(Notice.organization_id == org.id)
                                    .order_by(Notice.created_at.desc(), Notice.id.desc())))

@@ -99,3 +99,55 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert "Wij gebruiken Postbode niet" in mailbox.text(mailbox.last(owner.email))
     filtered = staff.client.get(f"/staff/announcements/{ann_id}?status=submitted")
     assert "Wij willen geen nieuwe partij" not in filtered.get_data(as_text=True)
+
+
+def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
+        app, people, task_worker, mailbox):
+    """Art. 5.1: a customer who takes up e-mail after a change to e-mail was announced gets
+    the notice (and so the right to object) then, by page and by e-mail."""
+    from portal.models import Notice, Organization
+    from portal.services import agreements
+
+    owner, _admin = people
+    with app.app_context():
+        org = db.session.get(Organization, owner.organization_id)
+        agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                     "services": ("webhosting",)}),
+                        Actor(label_override="test"))
+        ann = subprocessors.announce(
+            "add", reason="Betere aflevering", effective_on=utcnow().date() + timedelta(days=31),
+            actor=Actor(label_override="test"), data=subprocessors.SubProcessorData(
+                "Postbode Mail", "Postbode Mail B.V.", "Verzenden van e-mail", ("email",),
+                ("NL",)))
+        ann_id = ann.id
+
+        def done(column) -> bool:
+            value = db.session.scalar(select(column))
+            db.session.rollback()  # SQLite: an open read transaction would block the worker
+            return value is not None
+
+        db.session.rollback()
+        task_worker(lambda: done(Announcement.notified_at))
+        assert db.session.scalar(select(Notice).where(Notice.organization_id == org.id)) is None
+        db.session.rollback()
+        mail.drain()
+        before = len(mailbox.to(owner.email))
+        agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                     "services": ("webhosting", "email")}),
+                        Actor(label_override="test"))
+        notice = db.session.scalar(select(Notice).where(Notice.organization_id == org.id))
+        assert notice is not None and notice.announcement_id == ann_id
+        db.session.rollback()
+        task_worker(lambda: done(Notice.mailed_at))
+        mail.drain()
+        # saving again (nothing new chosen) adds nothing
+        agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                     "services": ("email",)}),
+                        Actor(label_override="test"))
+        assert len(db.session.scalars(select(Notice)).all()) == 1
+    assert len(mailbox.to(owner.email)) == before + 1
+    assert "Postbode Mail" in mailbox.text(mailbox.last(owner.email))
+    customer = AuthActions(app.test_client(), app)
+    customer.login_user(owner)
+    page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert f"/agreement/subprocessors/{ann_id}/object" in page
