@@ -18,7 +18,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import agreements
+from portal.services import agreements, signatures
 
 
 def customer_overview(org: Organization) -> dict:
@@ -35,8 +35,13 @@ def customer_overview(org: Organization) -> dict:
                Announcement.withdrawn_at.is_(None),
                Announcement.effective_on > utcnow().date())
         .order_by(Announcement.effective_on)).all()
+    latest = agreements.latest_revision(org)
+    signed = signatures.current_agreement(org) if latest is not None else None
     return {"organization": org, "users": users, "open_invitations": open_invitations,
-            "latest": agreements.latest_revision(org), "open_notices": open_notices}
+            "latest": latest, "open_notices": open_notices, "signed": signed,
+            # a newer agreement text from Voxio (art. 12.4) also needs a new signature
+            "signed_covers_latest": signed is not None and signed.revision_id == latest.id
+            and signed.template_id == agreements.current_template().id}
 
 
 def staff_overview() -> dict:

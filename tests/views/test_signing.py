@@ -437,3 +437,21 @@ def test_staff_see_who_signed_what(app, auth, people):
     assert "Petra Jansen" in page and f"/staff/customers/{org_id}/signed/1/download" in page
     download = auth.client.get(f"/staff/customers/{org_id}/signed/1/download")
     assert download.mimetype == "application/pdf"
+
+
+def test_the_dashboard_tells_whether_the_choices_are_signed(app, auth, people):
+    auth.login_user(people[0])
+    before = auth.client.get("/").get_data(as_text=True)
+    assert "nog niet ondertekend" in before and "/agreement/sign" in before
+    _sign(auth)
+    after = auth.client.get("/").get_data(as_text=True)
+    assert "Ondertekend op" in after and "/agreement/signed" in after
+    assert "nog niet ondertekend" not in after
+    with app.app_context():
+        from portal.documents.contract import Contact
+        from portal.models import Organization
+
+        make_revision(db.session.get(Organization, people[0].organization_id),
+                      breach_contact=Contact("Nieuwe FG", "fg@example.com", "+31 30 1234567"))
+    changed = auth.client.get("/").get_data(as_text=True)
+    assert "opnieuw ondertekenen" in changed and "past niet meer" in changed
