@@ -25,6 +25,14 @@ class AcknowledgementField(BooleanField):
     summary_label = _l("Confirmation for protected data")  # the full label is a sentence
 
 
+class ContactField(StringField):
+    """A breach-contact field: the error summary names the group, not just "E-mail address"."""
+
+    def __init__(self, label=None, validators=None, *, summary_label=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.summary_label = summary_label
+
+
 YES_NO = {"yes": True, "no": False}
 
 
@@ -65,10 +73,12 @@ def _answer_fields() -> dict:
                                  description=_l("For example your data protection officer "
                                                 "(DPO) or your security team."),
                                  render_kw={"autocomplete": "off"}),
-        contact_email=StringField(_l("E-mail address"), validators=[Length(max=254)],
-                                  render_kw={"type": "email", "autocomplete": "off"}),
-        contact_phone=StringField(_l("Phone number"), validators=[Length(max=40)],
-                                  render_kw={"type": "tel", "autocomplete": "off"}),
+        contact_email=ContactField(_l("E-mail address"), validators=[Length(max=254)],
+                                   summary_label=_l("Breach contact: e-mail address"),
+                                   render_kw={"type": "email", "autocomplete": "off"}),
+        contact_phone=ContactField(_l("Phone number"), validators=[Length(max=40)],
+                                   summary_label=_l("Breach contact: phone number"),
+                                   render_kw={"type": "tel", "autocomplete": "off"}),
         disposition=RadioField(
             _l("When the agreement ends, Voxio will…"),
             choices=[SelectChoice(key, label) for key, label in DISPOSITION_CHOICES.items()],

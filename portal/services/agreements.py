@@ -127,10 +127,16 @@ def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, s
     contact = choices.breach_contact
     if not contact.name.strip():
         found.append(("contact_name", _("Enter the name of the contact person or point.")))
-    if not _valid_email(contact.email):
+    if not contact.email.strip():
         found.append(("contact_email", _("Enter an e-mail address, like dpo@example.nl.")))
-    if not _PHONE.match(contact.phone.strip()):
+    elif not _valid_email(contact.email):
+        found.append(("contact_email", _("This is not a valid e-mail address: use the form "
+                                         "name@example.nl.")))
+    if not contact.phone.strip():
         found.append(("contact_phone", _("Enter a phone number, like +31 30 123 45 67.")))
+    elif not _PHONE.match(contact.phone.strip()):
+        found.append(("contact_phone", _("This is not a valid phone number: write it like "
+                                         "+31 30 123 45 67.")))
     signatory = choices.signatory
     if not signatory.name.strip():
         found.append(("signatory_name", _("Enter the name of the person who will sign.")))

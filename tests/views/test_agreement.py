@@ -80,6 +80,8 @@ def test_error_summary_follows_the_page_order(app, auth, people):
     assert targets == ["services", "sensitive_ack", "data_subjects", "contact_email",
                        "signatory_name"]
     assert ").:" not in summary and "…:" not in summary
+    # a malformed address is called malformed, and the summary names the breach contact
+    assert "Contact bij datalekken: e-mailadres: Dit is geen geldig e-mailadres" in summary
     # each target can take focus, so the link moves the keyboard there too
     assert 'id="services" tabindex="-1"' in page and 'id="data_subjects" tabindex="-1"' in page
     # the acknowledgement sits in the personal-data section, under the protected items
