@@ -113,12 +113,20 @@ def announce():
 def announcement(announcement_id: int):
     ann = subprocessors.announcement(announcement_id) or abort(404)
     status = request.args.get("status", "")
-    status = status if status in ("submitted", "in_review", "resolved") else ""
+    return _announcement_page(ann, status if status in ("submitted", "in_review",
+                                                        "resolved") else "")
+
+
+def _announcement_page(ann, status: str = "", failed: tuple[int, FlaskForm] | None = None):
+    """The announcement with its objections; ``failed``: an objection's form to show again,
+    with its errors and what was typed."""
     items = objections.for_announcement(ann, status)
+    forms = {o.id: StatusForm(prefix=f"o{o.id}", formdata=None) for o in items}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
     return render_template("staff/announcement.html", ann=ann, status=status, items=items,
-                           all_count=len(objections.for_announcement(ann)),
-                           forms={o.id: StatusForm(prefix=f"o{o.id}") for o in items},
-                           withdraw_form=WithdrawForm())
+                           all_count=len(objections.for_announcement(ann)), forms=forms,
+                           withdraw_form=WithdrawForm(formdata=None))
 
 
 @bp.post("/announcements/<int:announcement_id>/withdraw")
@@ -146,10 +154,11 @@ def objection_status(objection_id: int):
                                   resolution=form.resolution.data or None,
                                   note=form.note.data or "")
         except ServiceError as error:
-            for _field, message in getattr(error, "problems", [(None, error.message)]):
-                flash(message, "error")
+            apply_error(form, error)
         else:
             flash(_("Objection updated; the customer has been told."), "success")
-    return redirect(url_for("staff.announcement", announcement_id=objection.announcement_id))
+            return redirect(url_for("staff.announcement",
+                                    announcement_id=objection.announcement_id))
+    return _announcement_page(objection.announcement, failed=(objection.id, form)), 422
 
 

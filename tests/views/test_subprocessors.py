@@ -80,10 +80,13 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
     assert "Wij willen geen nieuwe partij" in detail
     p = f"o{objection_id}-"
-    staff.post(f"/staff/objections/{objection_id}/status", {f"{p}status": "resolved"},
-               token_from=f"/staff/announcements/{ann_id}")
-    errors = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
-    assert "Geef aan hoe" in errors and "toelichting" in errors  # both problems at once
+    refused = staff.post(f"/staff/objections/{objection_id}/status",
+                         {f"{p}status": "resolved", f"{p}note": "Nog te kort"},
+                         token_from=f"/staff/announcements/{ann_id}")
+    errors = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Geef aan hoe" in errors  # next to the field, with what was typed kept
+    assert f'id="{p}resolution-error"' in errors and "Nog te kort" in errors
     staff.post(f"/staff/objections/{objection_id}/status",
                {f"{p}status": "resolved", f"{p}resolution": "not_used",
                 f"{p}note": "Wij gebruiken Postbode niet voor uw organisatie."},
