@@ -41,9 +41,11 @@ def set_active(target: User) -> None:
 
 def invitation_action(invitation: Invitation, action: str) -> None:
     if action == "resend":
-        run, success = invitations.resend, _("The invitation has been sent again.")
+        run, success = invitations.resend, _("The invitation to %(email)s has been sent again.",
+                                             email=invitation.email)
     elif action == "revoke":
-        run, success = invitations.revoke, _("The invitation has been withdrawn.")
+        run, success = invitations.revoke, _("The invitation to %(email)s has been withdrawn.",
+                                             email=invitation.email)
     else:
         abort(404)
     if ActionForm().validate_on_submit():

@@ -27,7 +27,10 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The account with this address, whoever asks (addresses are unique across the portal,
+    staff included)."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email))
+                             .execution_options(unscoped=True))
 
 
 # --- per-account backoff -------------------------------------------------------------------

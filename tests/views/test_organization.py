@@ -54,6 +54,15 @@ def test_invite_form_keeps_input_and_explains_errors(app, auth, team):
                                               "role": "customer_member"},
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'value="geen-adres"' in page and 'aria-invalid="true"' in page
+    # an address that already has an account elsewhere (Voxio staff, another customer) too
+    with app.app_context():
+        from tests.factories import make_staff
+
+        staff = persist(make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl"))
+    page = auth.post("/organization/invite", {"name": "Beheer", "email": staff.email,
+                                              "role": "customer_member"},
+                     token_from="/organization/invite").get_data(as_text=True)
+    assert 'aria-invalid="true"' in page and "al een account" in page
 
 
 def test_owner_cannot_remove_the_last_owner(app, auth, team):
