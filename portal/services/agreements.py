@@ -54,6 +54,14 @@ def current_template() -> AgreementTemplate:
     ).first()
 
 
+def current_template_id():
+    """:func:`current_template`'s id as a scalar subquery, to ask along with other things."""
+    return (select(AgreementTemplate.id)
+            .where(AgreementTemplate.published_on <= utcnow().date())
+            .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc())
+            .limit(1).scalar_subquery())
+
+
 def latest_revision(org: Organization) -> ChoiceRevision | None:
     return db.session.scalars(
         select(ChoiceRevision).where(ChoiceRevision.organization_id == org.id)

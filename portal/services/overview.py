@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -15,33 +15,42 @@ from portal.models import (
     Notice,
     Objection,
     Organization,
+    SignedAgreement,
     User,
     utcnow,
 )
-from portal.services import agreements, signatures
+from portal.services import agreements
 
 
 def customer_overview(org: Organization) -> dict:
-    users, open_invitations = db.session.execute(select(  # one round trip for both counts
+    now = utcnow()
+    users, open_invitations, template_id = db.session.execute(select(  # one round trip
         select(func.count()).select_from(User).where(
             User.organization_id == org.id, User.active.is_(True)).scalar_subquery(),
         select(func.count()).select_from(Invitation).where(
             Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()).scalar_subquery(),
+            Invitation.revoked_at.is_(None), Invitation.expires_at > now).scalar_subquery(),
+        agreements.current_template_id(),
     )).one()
     open_notices = db.session.scalars(
         select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
         .where(Notice.organization_id == org.id, Announcement.applied_at.is_(None),
-               Announcement.withdrawn_at.is_(None),
-               Announcement.effective_on > utcnow().date())
+               Announcement.withdrawn_at.is_(None), Announcement.effective_on > now.date())
         .order_by(Announcement.effective_on)).all()
-    latest = agreements.latest_revision(org)
-    signed = signatures.current_agreement(org) if latest is not None else None
+    # the newest choices and the signed agreement in force, in one query
+    latest, signed = db.session.execute(
+        select(ChoiceRevision, SignedAgreement)
+        .outerjoin(SignedAgreement, and_(
+            SignedAgreement.organization_id == ChoiceRevision.organization_id,
+            SignedAgreement.superseded_at.is_(None)))
+        .where(ChoiceRevision.organization_id == org.id)
+        .order_by(ChoiceRevision.number.desc(), SignedAgreement.number.desc()).limit(1)
+    ).first() or (None, None)
     return {"organization": org, "users": users, "open_invitations": open_invitations,
             "latest": latest, "open_notices": open_notices, "signed": signed,
             # a newer agreement text from Voxio (art. 12.4) also needs a new signature
             "signed_covers_latest": signed is not None and signed.revision_id == latest.id
-            and signed.template_id == agreements.current_template().id}
+            and signed.template_id == template_id}
 
 
 def staff_overview() -> dict:
