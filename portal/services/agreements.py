@@ -47,19 +47,17 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,25}$")
 
 def current_template() -> AgreementTemplate:
     """The newest published version of the agreement."""
-    return db.session.scalars(
-        select(AgreementTemplate)
-        .where(AgreementTemplate.published_on <= utcnow().date())
-        .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc())
-    ).first()
+    return db.session.scalars(_newest_published(AgreementTemplate)).first()
 
 
 def current_template_id():
     """:func:`current_template`'s id as a scalar subquery, to ask along with other things."""
-    return (select(AgreementTemplate.id)
-            .where(AgreementTemplate.published_on <= utcnow().date())
-            .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc())
-            .limit(1).scalar_subquery())
+    return _newest_published(AgreementTemplate.id).limit(1).scalar_subquery()
+
+
+def _newest_published(what):
+    return (select(what).where(AgreementTemplate.published_on <= utcnow().date())
+            .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc()))
 
 
 def latest_revision(org: Organization) -> ChoiceRevision | None:
