@@ -1,11 +1,15 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Regexp
+from wtforms.validators import Email, InputRequired, Length, Regexp, ValidationError
 
 from portal.models import Role
 from portal.organization.forms import CUSTOMER_ROLE_CHOICES
+
+_DUTCH_POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 
 STAFF_ROLE_CHOICES = [
     SelectChoice(Role.STAFF.value, _l("Staff")),
@@ -35,6 +39,11 @@ class OrganizationForm(FlaskForm):
     country = StringField(_l("Country code"), default="NL",
                           validators=[InputRequired(), Regexp(r"^[A-Z]{2}$",
                                       message=_l("Two capital letters, e.g. NL."))])
+
+    def validate_postal_code(self, field) -> None:
+        if self.country.data == "NL" and not _DUTCH_POSTAL_CODE.match(field.data or ""):
+            raise ValidationError(_l("A Dutch postal code is four digits and two letters, "
+                                     "like 1234 AB."))
 
 
 class NewOrganizationForm(OrganizationForm):

@@ -23,6 +23,13 @@ def test_new_customer_form_keeps_input_and_shows_errors(app, auth, admin):
         "owner_email": "geen-email"}, token_from="/staff/customers/new").get_data(as_text=True)
     assert 'value="Half Ingevuld B.V."' in page
     assert page.count('aria-invalid="true"') >= 5
+    page = auth.post("/staff/customers/new", {
+        "name": "Postcode B.V.", "kvk_number": "12345678", "customer_number": "VX-2",
+        "address": "a", "postal_code": "ABCD", "city": "c", "country": "NL",
+        "owner_name": "O", "owner_email": "o@postcode.nl"},
+        token_from="/staff/customers/new").get_data(as_text=True)
+    assert 'id="postal_code-error"' in page and "vier cijfers en twee letters" in page
+    assert 'value="ABCD"' in page
     with app.app_context():
         assert db.session.scalar(select(Organization)) is None
 
