@@ -267,6 +267,8 @@ def task_worker(app):
     """A real Huey consumer (thread workers) on the app's SQLite queue; yields wait()."""
     import time
 
+    from flask import has_app_context
+
     from portal import tasks
 
     consumer = tasks.consumer(workers=2)
@@ -274,12 +276,22 @@ def task_worker(app):
     consumer.start()
 
     def wait(condition=None, timeout: float = 30.0) -> None:
+        def met() -> bool:
+            if condition is None:
+                return True
+            try:
+                return bool(condition())
+            finally:
+                if has_app_context():
+                    # SQLite starts every transaction with BEGIN IMMEDIATE: a read left open
+                    # here would hold the write lock the worker needs
+                    db.session.rollback()
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            idle = tasks.huey.pending_count() == 0
-            if idle and (condition is None or condition()):
+            if tasks.huey.pending_count() == 0 and met():
                 time.sleep(0.2)  # let a task that was just dequeued finish
-                if tasks.huey.pending_count() == 0 and (condition is None or condition()):
+                if tasks.huey.pending_count() == 0 and met():
                     return
             time.sleep(0.05)
         raise AssertionError("the task queue did not finish in time")
