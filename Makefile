@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-announce bench-load lint security translations messages clean
+.PHONY: run test bench bench-announce bench-load lint security audit translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip setuptools
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
@@ -57,8 +57,12 @@ bench-load: $(VENV)/.dev translations
 security: $(VENV)/.dev
 	$(BIN)/bandit -q -r portal -ll
 
+## Known vulnerabilities in the installed packages (pip-audit; see tools/audit_deps.py).
+audit: $(VENV)/.dev
+	$(BIN)/python -m tools.audit_deps
+
 lint: $(VENV)/.dev
-	$(BIN)/ruff check portal tests migrations bench
+	$(BIN)/ruff check portal tests migrations bench tools
 
 ## Re-extract translatable text into the catalogue (then translate portal/translations/nl).
 messages: $(VENV)/.runtime
