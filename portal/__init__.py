@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     app.before_request(web.require_staff_totp)
     app.jinja_env.globals.update(i18n.template_globals())
     app.jinja_env.filters.update(i18n.template_filters())
+    i18n.install_template_gettext(app.jinja_env)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import current_app, g, has_app_context, request
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -171,6 +171,34 @@ def template_globals() -> dict:
             "DISPOSITION_LABELS": DISPOSITION_LABELS,
             "AUTHORITY_LABELS": AUTHORITY_LABELS,
             "utcnow": utcnow}
+
+
+def install_template_gettext(env) -> None:
+    """Templates translate with the catalogue looked up once per request, not once per text.
+
+    Flask-Babel's template callables find the locale and the catalogue again for every string,
+    and a page has dozens. The catalogue is kept beside Flask-Babel's own locale for the
+    request (``g._flask_babel``) and used while that locale object stays the same, so
+    ``force_locale`` and ``refresh`` still switch language.
+    """
+    def translations():
+        state = g.get("_flask_babel") if has_app_context() else None
+        if state is None:
+            return get_translations()
+        cached = state.__dict__.get("portal_translations")
+        if cached is not None and cached[0] is state.__dict__.get("babel_locale"):
+            return cached[1]
+        result = get_translations()
+        state.portal_translations = (state.__dict__.get("babel_locale"), result)
+        return result
+
+    env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def template_filters() -> dict:

@@ -65,3 +65,20 @@ def test_every_audit_action_has_a_readable_label():
     actions |= set(re.findall(r'"((?:user|auth|account)\.[a-z_]+)" if', source))
     actions |= set(re.findall(r'else "((?:user|auth|account)\.[a-z_]+)"', source))
     assert actions - set(ACTION_LABELS) == set()
+
+
+def test_templates_switch_language_with_force_locale_and_back(app):
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string(
+        "{{ _('Sign in to continue.') }}|"
+        "{{ ngettext('%(num)d customer', '%(num)d customers', 3) }}")
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        english = template.render()
+        with force_locale("nl"):  # e.g. an e-mail to a Dutch user during an English request
+            dutch = template.render()
+        assert template.render() == english
+    assert english == "Sign in to continue.|3 customers"
+    assert dutch == "Log in om verder te gaan.|3 klanten"
+    with app.test_request_context("/"):  # no choice: Dutch
+        assert template.render() == dutch

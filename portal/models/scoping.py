@@ -9,7 +9,7 @@ organization are therefore simply not found, and views answer 404.
 from __future__ import annotations
 
 from flask import g, has_app_context
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, bindparam, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 
@@ -36,6 +36,30 @@ def set_scope(organization_id: int | None) -> None:
     g.org_scope = organization_id
 
 
+SCOPE_PARAM = "scope_organization_id"
+_criteria: tuple = ()
+
+
+def _scope_criteria() -> tuple:
+    """The two criteria, built once: the organization comes in as a bound parameter.
+
+    The same option objects on every query keep SQLAlchemy's statement cache warm; criteria
+    closing over the id would be analysed again for every query (a third of a customer page's
+    CPU time was spent there).
+    """
+    global _criteria
+    if not _criteria:
+        from portal.models.accounts import Organization
+
+        org_id = bindparam(SCOPE_PARAM)
+        _criteria = (
+            with_loader_criteria(Organization, Organization.id == org_id, include_aliases=True),
+            with_loader_criteria(OrgOwned, lambda cls: cls.organization_id == org_id,
+                                 include_aliases=True, track_closure_variables=False),
+        )
+    return _criteria
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _limit_to_scope(state: ORMExecuteState) -> None:
     if not state.is_select or state.is_column_load:
@@ -45,11 +69,5 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
     org_id = current_scope()
     if org_id is None:
         return
-    from portal.models.accounts import Organization
-
-    state.statement = state.statement.options(
-        with_loader_criteria(Organization, Organization.id == org_id, include_aliases=True),
-        with_loader_criteria(
-            OrgOwned, lambda cls: cls.organization_id == org_id, include_aliases=True
-        ),
-    )
+    state.statement = state.statement.options(*_scope_criteria())
+    state.parameters = {**(state.parameters or {}), SCOPE_PARAM: org_id}

@@ -50,13 +50,17 @@ def current_template() -> AgreementTemplate:
     return db.session.scalars(_newest_published(AgreementTemplate)).first()
 
 
-def current_template_id():
-    """:func:`current_template`'s id as a scalar subquery, to ask along with other things."""
-    return _newest_published(AgreementTemplate.id).limit(1).scalar_subquery()
+def current_template_id(today=None):
+    """:func:`current_template`'s id as a scalar subquery, to ask along with other things.
+
+    ``today`` may be a bound parameter, for statements built once and run many times.
+    """
+    return _newest_published(AgreementTemplate.id, today).limit(1).scalar_subquery()
 
 
-def _newest_published(what):
-    return (select(what).where(AgreementTemplate.published_on <= utcnow().date())
+def _newest_published(what, today=None):
+    today = utcnow().date() if today is None else today
+    return (select(what).where(AgreementTemplate.published_on <= today)
             .order_by(AgreementTemplate.published_on.desc(), AgreementTemplate.id.desc()))
 
 

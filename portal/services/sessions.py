@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -44,11 +45,7 @@ def open_session(user: User, actor: Actor, *, used_totp: bool) -> str:
 def resolve(token: str, now: datetime | None = None) -> UserSession | None:
     """The live session for ``token``, or None when unknown, revoked, timed out or inactive."""
     now = now or utcnow()
-    row = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user).joinedload(User.organization))
-        .where(UserSession.token_hash == _digest(token))
-    )
+    row = db.session.scalar(_by_token(), {"token_hash": _digest(token)})
     if row is None or row.revoked_at is not None:
         return None
     cfg = current_app.config
@@ -69,6 +66,14 @@ def resolve(token: str, now: datetime | None = None) -> UserSession | None:
         row.last_seen_at = now
         db.session.commit()
     return row
+
+
+@cache
+def _by_token():
+    """Every request runs this; built once, SQLAlchemy's statement cache does the rest."""
+    return (select(UserSession)
+            .options(joinedload(UserSession.user).joinedload(User.organization))
+            .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def close(row: UserSession, actor: Actor, reason: str = "logout") -> None:

@@ -1,0 +1,61 @@
+"""Organization scoping at the ORM level: what a customer's request can load at all."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models import ChoiceRevision, Organization, Role, User
+from portal.models.scoping import set_scope
+from tests.factories import make_org, make_revision, make_user
+
+
+def _two_customers():
+    own, other = make_org("Eigen B.V."), make_org("Ander B.V.")
+    mine = make_user(own, Role.CUSTOMER_OWNER, email="mine@example.com")
+    theirs = make_user(other, Role.CUSTOMER_OWNER, email="theirs@example.com")
+    make_revision(own)
+    make_revision(other)
+    db.session.commit()
+    ids = own.id, other.id, mine.id, theirs.id
+    db.session.expunge_all()  # nothing answered from the identity map
+    return ids
+
+
+def test_a_scoped_session_loads_only_its_own_organization(app):
+    with app.test_request_context():
+        own, other, mine, theirs = _two_customers()
+        set_scope(own)
+        assert db.session.get(Organization, other) is None
+        assert db.session.get(User, theirs) is None
+        assert db.session.get(User, mine).organization_id == own
+        assert db.session.scalars(select(User.email)).all() == ["mine@example.com"]
+        assert {r.organization_id for r in db.session.scalars(select(ChoiceRevision))} == {own}
+        # aliases and subqueries are limited too
+        alias = aliased(User)
+        assert db.session.scalars(select(alias.email)).all() == ["mine@example.com"]
+        assert db.session.scalar(select(select(func.count()).select_from(User)
+                                        .scalar_subquery())) == 1
+        # the query's own parameters and the scope's travel together
+        by_email = select(User).where(User.email == bindparam("address"))
+        assert db.session.scalars(by_email, {"address": "theirs@example.com"}).all() == []
+        assert len(db.session.scalars(by_email, {"address": "mine@example.com"}).all()) == 1
+        # lazy loads of a relationship stay inside the scope
+        org = db.session.get(Organization, own)
+        assert [u.email for u in org.users] == ["mine@example.com"]
+
+
+def test_the_scope_follows_the_request_not_the_first_query(app):
+    with app.test_request_context():
+        own, other, _mine, _theirs = _two_customers()
+        set_scope(own)
+        assert db.session.scalars(select(Organization.name)).all() == ["Eigen B.V."]
+        db.session.expunge_all()
+        set_scope(other)  # the cached statement must take the new organization
+        assert db.session.scalars(select(Organization.name)).all() == ["Ander B.V."]
+        set_scope(None)
+        assert len(db.session.scalars(select(Organization.name)).all()) >= 2
+        set_scope(own)
+        names = db.session.scalars(select(Organization.name).execution_options(unscoped=True))
+        assert len(names.all()) >= 2
