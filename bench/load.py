@@ -44,17 +44,24 @@ def main() -> None:
     print(f"machine: {platform.node()} · {platform.machine()} · {os.cpu_count()} CPUs · Python "
           f"{sys.version.split()[0]} · gunicorn {WORKERS} sync workers · wrk 2 threads, "
           f"16 connections, {SECONDS} s per page · PostgreSQL")
-    hello = _serve("bench.hello:app", {})
-    try:
-        base = _result(_wrk(f"{hello[1]}/", ""))
-    finally:
-        _stop(hello[0])
-    print(f"\nbare Flask hello: {base[0]:.0f} req/s, p95 {base[1]:.1f} ms")
+    print("(this VM's speed drifts within minutes: each size is compared with the mean of a "
+          "hello measured just before and just after its pages)")
     for size in SIZES:
-        _run_size(size, base)
+        _run_size(size)
 
 
-def _run_size(size: int, base) -> None:
+def _hello() -> tuple[float, float, float]:
+    proc, url = _serve("bench.hello:app", {})
+    try:
+        before = _cpu_ticks(proc.pid)[0]
+        rps, p95 = _result(_wrk(f"{url}/", ""))
+        spent = _cpu_ticks(proc.pid)[0] - before
+    finally:
+        _stop(proc)
+    return rps, p95, spent / TICKS * 1000 / (rps * SECONDS)
+
+
+def _run_size(size: int) -> None:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB}")
@@ -65,6 +72,7 @@ def _run_size(size: int, base) -> None:
     secret = _generate(size, env)
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("ANALYZE")  # what autovacuum does soon after a bulk load
+    hellos = [_hello()]
     proc, url = _serve("wsgi:app", env)
     try:
         for _ in range(WORKERS * 2):  # every worker imports the app before it is measured
@@ -78,14 +86,22 @@ def _run_size(size: int, base) -> None:
                                    ("staff customer list", staff, "/staff/customers")):
             assert requests.get(url + path, headers={"Cookie": cookie},
                                 timeout=30).status_code == 200
+            before = _cpu_ticks(proc.pid)
             rps, p95 = _result(_wrk(url + path, cookie))
-            rows.append((name, rps, p95))
+            spent = [b - a for a, b in zip(before, _cpu_ticks(proc.pid), strict=True)]
+            rows.append((name, rps, p95, [t / TICKS * 1000 / (rps * SECONDS) for t in spent]))
     finally:
         _stop(proc)
+    hellos.append(_hello())
+    base = sum(h[0] for h in hellos) / 2
     print(f"\n{size:,} customers")
-    for name, rps, p95 in rows:
-        print(f"  {name:20s} {rps:7.0f} req/s ({100 * rps / base[0]:4.1f} % of hello), "
-              f"p95 {p95:6.1f} ms")
+    print(f"  {'bare Flask hello':20s} {base:7.0f} req/s (before {hellos[0][0]:.0f}, after "
+          f"{hellos[1][0]:.0f}), p95 {max(h[1] for h in hellos):.1f} ms; CPU per request: "
+          f"{sum(h[2] for h in hellos) / 2:.2f} ms")
+    for name, rps, p95, (portal_ms, pg_ms) in rows:
+        print(f"  {name:20s} {rps:7.0f} req/s ({100 * rps / base:4.1f} % of hello), "
+              f"p95 {p95:6.1f} ms; CPU per request: portal {portal_ms:.1f} ms, "
+              f"PostgreSQL {pg_ms:.1f} ms")
 
 
 def _generate(size: int, env: dict) -> str:
@@ -147,6 +163,27 @@ def _login(url: str, email: str, secret: str | None) -> str:
                    allow_redirects=False, timeout=30)
     assert r.status_code == 302, r.text[:500]
     return "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(session: int) -> tuple[int, int]:
+    """CPU time (user + system, in clock ticks) of gunicorn's processes and of PostgreSQL's."""
+    portal = postgres = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        fields = fields.split()
+        ticks = int(fields[11]) + int(fields[12])
+        if int(fields[3]) == session:
+            portal += ticks
+        elif name == "postgres":
+            postgres += ticks
+    return portal, postgres
 
 
 def _serve(app_path: str, env: dict):

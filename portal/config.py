@@ -61,6 +61,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         # (connections are checked before use in portal.database.tune, in one round trip)
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
+        # The task queue's name: portals that share one Redis need one name each.
+        "TASK_QUEUE": env.get("TASK_QUEUE") or "portal",
         # Links in e-mails are built from this, never from the request's Host header.
         "PUBLIC_URL": public_url,
         "PREFERRED_URL_SCHEME": "https" if public_url.startswith("https:") else "http",

@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     global _app
     _app = app
     if app.config.get("REDIS_URL"):
-        huey.storage = RedisStorage("portal", url=app.config["REDIS_URL"])
+        huey.storage = RedisStorage(app.config["TASK_QUEUE"], url=app.config["REDIS_URL"])
     else:
         path = Path(app.config.get("TASKS_DB") or Path(app.instance_path) / "tasks.db")
         huey.storage = SqliteStorage("portal", filename=str(path))

@@ -12,6 +12,7 @@ import re
 import shutil
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -173,17 +174,45 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key-with-enough-length-0123456789",
         "PUBLIC_URL": "http://portal.test",
+        # Each app its own task queue: in Redis, queues outlive the test that filled them.
+        "TASK_QUEUE": f"portal-test-{uuid.uuid4().hex}",
         **FAST_ARGON2,
     }
     config.update(overrides)
     return create_app(config)
 
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
 @pytest.fixture
-def app(database_url, tmp_path, smtp_server):
+def redis_url() -> str:
+    """The machine's Redis (a database of its own); skipped without it, unless REQUIRE_SERVICES."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return REDIS_URL
+    except OSError:
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def app(request, database_url, tmp_path, smtp_server):
+    """The portal on the test database; ``parametrize("app", ["redis"], indirect=True)`` puts
+    its task queue and rate-limit counters in Redis, as in production."""
+    extra = {}
+    if getattr(request, "param", None) == "redis":
+        extra["REDIS_URL"] = request.getfixturevalue("redis_url")
     app = make_app(database_url, tmp_path, MAIL_SERVER=smtp_server.hostname,
-                   MAIL_PORT=smtp_server.port)
+                   MAIL_PORT=smtp_server.port, **extra)
     yield app
+    if app.config["REDIS_URL"]:  # Redis outlives the test: leave no tasks or counters behind
+        from portal import tasks
+        from portal.extensions import limiter
+
+        tasks.huey.flush()
+        limiter.storage.reset()
     with app.app_context():
         db.engine.dispose()
 

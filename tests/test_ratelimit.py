@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 
-import pytest
 from freezegun import freeze_time
 
 from portal.ratelimit import DatabaseStorage, storage_uri
 from tests.conftest import AuthActions, make_app
-
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def test_database_storage_counts_per_window(database_url):
@@ -44,12 +31,8 @@ def test_two_app_instances_share_one_database_counter(database_url, tmp_path):
     assert codes == [200, 200, 429]
 
 
-def test_redis_storage_when_redis_url_is_set(database_url, tmp_path):
-    if not _redis_up():
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+def test_redis_storage_when_redis_url_is_set(database_url, tmp_path, redis_url):
+    url = redis_url
     prefix = uuid.uuid4().hex  # keeps parallel runs apart
     apps = [make_app(database_url, tmp_path, REDIS_URL=url,
                      RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per minute")

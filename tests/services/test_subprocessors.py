@@ -145,6 +145,7 @@ def test_unaffected_customers_cannot_object(ctx):
         objections.submit(org, ann, "Wij maken toch bezwaar hiertegen.", ACTOR)
 
 
+@pytest.mark.parametrize("app", ["database", "redis"], indirect=True)
 def test_notices_reach_every_affected_organization_through_the_queue(app, task_worker,
                                                                       mailbox):
     with app.app_context():
