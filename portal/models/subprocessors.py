@@ -63,6 +63,13 @@ class Announcement(db.Model):
     """A change to the register, announced ahead of its effective date."""
 
     __tablename__ = "announcements"
+    __table_args__ = (
+        # One pending change of each kind per sub-processor: a second "remove X" (e.g. the
+        # form sent again from the browser's history) would notify every customer twice.
+        Index("uq_announcements_pending", "kind", "subprocessor_id", unique=True,
+              sqlite_where=text("applied_at IS NULL AND withdrawn_at IS NULL"),
+              postgresql_where=text("applied_at IS NULL AND withdrawn_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # add, remove, replace, countries

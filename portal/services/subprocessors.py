@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import (
@@ -192,7 +193,12 @@ def announce(kind: str, *, reason: str, effective_on: date | None, actor: Actor,
         reason=reason.strip(), effective_on=effective_on,
         created_by_id=actor.user.id if actor.user else None)
     db.session.add(ann)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same change sent twice at once
+        db.session.rollback()
+        raise ServiceErrors([("subprocessor", _already_announced(
+            _pending(kind, subprocessor)))]) from error
     audit.record("subprocessor.announced", actor=actor, obj=ann, details={
         "kind": kind, "subprocessor": target.name,
         "replacement": replacement.name if kind == "replace" else None,
@@ -226,6 +232,10 @@ def _check_announcement(kind, reason, effective_on, subprocessor, data, new_coun
     if kind in ("remove", "replace", "countries") and (
             subprocessor is None or subprocessor.status == "ended"):
         problems.append(("subprocessor", _("Choose a sub-processor in use.")))
+    elif kind in ("remove", "replace", "countries"):
+        pending = _pending(kind, subprocessor)
+        if pending is not None:
+            problems.append(("subprocessor", _already_announced(pending)))
     if kind in ("add", "replace"):
         problems += _check_data(data)
     if kind == "countries":
@@ -233,6 +243,24 @@ def _check_announcement(kind, reason, effective_on, subprocessor, data, new_coun
         if subprocessor is not None and tuple(subprocessor.countries) == tuple(new_countries):
             problems.append(("new_countries", _("These are the current countries.")))
     return problems
+
+
+def _pending(kind: str, subprocessor: SubProcessor | None) -> Announcement | None:
+    """The announced change of this kind to ``subprocessor`` that has not taken effect yet."""
+    if subprocessor is None:
+        return None
+    return db.session.scalar(select(Announcement).where(
+        Announcement.kind == kind, Announcement.subprocessor_id == subprocessor.id,
+        Announcement.applied_at.is_(None), Announcement.withdrawn_at.is_(None)).limit(1))
+
+
+def _already_announced(pending: Announcement | None) -> str:
+    if pending is None:
+        return _("This change was just announced.")
+    return _("This change to %(name)s was already announced on %(date)s and takes effect on "
+             "%(effective)s. To change it, withdraw that announcement first.",
+             name=pending.subprocessor.name, date=format_date(pending.announced_at, "long"),
+             effective=format_date(pending.effective_on, "long"))
 
 
 def _check_data(data: SubProcessorData | None) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Notice, Role, SubProcessor, utcnow
+from portal.models import Announcement, Notice, Role, SubProcessor, utcnow
 from portal.services import ServiceError, mail, objections, subprocessors
 from portal.services.context import Actor
 from tests.factories import make_org, make_revision, make_staff, make_user, valid_choices
@@ -38,6 +38,35 @@ def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
     ann = add(days=30)
     assert ann.effective_on == today() + timedelta(days=30)
     assert db.session.scalar(select(func.count()).select_from(SubProcessor)) == 1
+
+
+def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
+    sp = add().subprocessor
+    subprocessors.apply_due(ACTOR, today=today() + timedelta(days=30))
+
+    def remove(days=40):
+        return subprocessors.announce("remove", reason="Niet meer nodig", actor=ACTOR,
+                                      subprocessor=sp, effective_on=today() + timedelta(days=days))
+
+    first = remove()
+    with pytest.raises(ServiceError) as error:  # e.g. the form sent again from the history
+        remove(days=50)
+    message = dict(error.value.problems)["subprocessor"]
+    assert "Postbode Mail B.V." in message and "trek die aankondiging dan eerst in" in message
+    # a different kind of change to the same party may be announced beside it
+    subprocessors.announce("countries", reason="Extra locatie", actor=ACTOR, subprocessor=sp,
+                           effective_on=today() + timedelta(days=40), new_countries=("NL",))
+    # two requests at once both pass the check; the database refuses the second
+    monkeypatch.setattr(subprocessors, "_pending", lambda kind, sub: None)
+    with pytest.raises(ServiceError):
+        remove()
+    monkeypatch.undo()
+    db.session.rollback()
+    pending = db.session.scalars(select(Announcement).where(
+        Announcement.kind == "remove", Announcement.withdrawn_at.is_(None))).all()
+    assert [a.id for a in pending] == [first.id]
+    subprocessors.withdraw(first, "Toch nog nodig", ACTOR)
+    assert remove().id != first.id  # after a withdrawal the change may be announced again
 
 
 def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(ctx):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Announcement, Objection, Role, utcnow
+from portal.models import Announcement, Objection, Role, SubProcessor, utcnow
 from portal.services import mail, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions
@@ -147,3 +147,26 @@ def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
     customer.login_user(owner)
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert f"/agreement/subprocessors/{ann_id}/object" in page
+
+
+def test_the_announce_form_sent_twice_announces_once(app, people):
+    _owner, admin = people
+    staff = AuthActions(app.test_client(), app)
+    staff.login_user(admin)
+    with app.app_context():
+        sp_id = db.session.scalar(select(SubProcessor.id))
+    form = {"kind": "remove", "subprocessor": str(sp_id), "name": "", "legal_entity": "",
+            "activity": "", "countries": "", "transfer_basis": "", "new_countries": "",
+            "new_transfer_basis": "", "reason": "Eigen rekencentrum",
+            "effective_on": (utcnow().date() + timedelta(days=45)).isoformat()}
+    first = staff.post("/staff/subprocessors/announce", form,
+                       token_from="/staff/subprocessors/announce")
+    assert first.status_code == 302
+    # the browser's Back button brings the filled-in form back, and it is sent again
+    again = staff.post("/staff/subprocessors/announce", form,
+                       token_from="/staff/subprocessors/announce")
+    page = again.get_data(as_text=True)
+    assert 'id="subprocessor-error"' in page and "Rekencentrum Noord" in page
+    assert "Eigen rekencentrum</textarea>" in page  # what was typed is kept
+    with app.app_context():
+        assert len(db.session.scalars(select(Announcement)).all()) == 1
