@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import (
@@ -28,7 +29,7 @@ def customer_overview(org: Organization) -> dict:
     now = utcnow()
     params = {"org": org.id, "now": now, "today": now.date()}
     users, open_invitations, template_id = db.session.execute(counts, params).one()
-    open_notices = db.session.scalars(notices, params).all()
+    open_notices = db.session.execute(notices, params).all()  # (announcement, objection)
     latest, signed = db.session.execute(newest, params).first() or (None, None)
     return {"organization": org, "users": users, "open_invitations": open_invitations,
             "latest": latest, "open_notices": open_notices, "signed": signed,
@@ -49,8 +50,14 @@ def _customer_statements():
             Invitation.revoked_at.is_(None), Invitation.expires_at > now).scalar_subquery(),
         agreements.current_template_id(today),
     )
-    notices = (
-        select(Announcement).join(Notice, Notice.announcement_id == Announcement.id)
+    earlier = aliased(Objection)
+    newest_objection = (
+        select(earlier.id).where(earlier.announcement_id == Announcement.id,
+                                 earlier.organization_id == org)
+        .order_by(earlier.id.desc()).limit(1).correlate(Announcement).scalar_subquery())
+    notices = (  # with the organization's newest objection to each, if any
+        select(Announcement, Objection).join(Notice, Notice.announcement_id == Announcement.id)
+        .outerjoin(Objection, Objection.id == newest_objection)
         .where(Notice.organization_id == org, Announcement.applied_at.is_(None),
                Announcement.withdrawn_at.is_(None), Announcement.effective_on > today)
         .order_by(Announcement.effective_on))

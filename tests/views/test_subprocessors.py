@@ -65,6 +65,7 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert "Postbode Mail" in page and "Rekencentrum Noord" not in page  # webhosting only
     dashboard = customer.client.get("/").get_data(as_text=True)
     assert "Postbode Mail" in dashboard and "/agreement/subprocessors" in dashboard
+    assert "bezwaar mogelijk tot" in dashboard
     with app.app_context():
         ann_id = db.session.scalar(select(Announcement.id))
     path = f"/agreement/subprocessors/{ann_id}/object"
@@ -75,6 +76,8 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert sent.status_code == 302
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "ingediend" in page or "submitted" in page
+    dashboard = customer.client.get("/").get_data(as_text=True)
+    assert "uw bezwaar wordt behandeld" in dashboard and "bezwaar mogelijk" not in dashboard
     with app.app_context():
         objection_id = db.session.scalar(select(Objection.id))
     detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
@@ -100,6 +103,7 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert f"/agreement/subprocessors/{ann_id}/object" not in page
     assert "Postbode Mail B.V., Utrecht" not in page
     assert "Wij gebruiken Postbode niet" in mailbox.text(mailbox.last(owner.email))
+    assert "uw bezwaar is afgehandeld" in customer.client.get("/").get_data(as_text=True)
     filtered = staff.client.get(f"/staff/announcements/{ann_id}?status=submitted")
     assert "Wij willen geen nieuwe partij" not in filtered.get_data(as_text=True)
 
