@@ -156,6 +156,15 @@ FLAG_LABELS = {
 }
 
 
+# Legal bases for transfers outside the EU/EEA (GDPR chapter V).
+TRANSFER_BASIS_LABELS = {
+    "adequacy": _l("adequacy decision"),
+    "scc": _l("standard contractual clauses"),
+    "bcr": _l("binding corporate rules"),
+    "derogation": _l("derogation (GDPR art. 49)"),
+}
+
+
 def current_locale() -> str:
     return str(get_locale() or "nl")
 
@@ -170,6 +179,7 @@ def template_globals() -> dict:
             "GROUP_HINTS": GROUP_HINTS, "FLAG_LABELS": FLAG_LABELS,
             "DISPOSITION_LABELS": DISPOSITION_LABELS,
             "AUTHORITY_LABELS": AUTHORITY_LABELS,
+            "TRANSFER_BASIS_LABELS": TRANSFER_BASIS_LABELS,
             "utcnow": utcnow}
 
 

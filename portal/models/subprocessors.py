@@ -94,6 +94,10 @@ class Announcement(db.Model):
     def new_countries(self) -> list[str]:
         return json.loads(self.new_countries_json or "[]")
 
+    @property
+    def new_countries_outside_eea(self) -> bool:
+        return any(code not in EEA for code in self.new_countries)
+
     def affected_services(self) -> set[str]:
         found = set(self.subprocessor.services)
         if self.replacement is not None:

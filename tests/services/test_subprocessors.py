@@ -204,6 +204,30 @@ def test_notices_reach_every_affected_organization_through_the_queue(app, task_w
         assert len(mailbox.messages) == sent
 
 
+def test_the_notice_email_says_what_changes_and_on_what_basis(app, task_worker, mailbox):
+    with app.app_context():
+        _org, owner = _affected_org("Klant B.V.")
+        address = owner.email
+        sp = subprocessors.create_active(
+            subprocessors.SubProcessorData("Kluis", "Kluis B.V.", "Back-ups van e-mail",
+                                           ("email",), ("NL",)), today(), ACTOR)
+        subprocessors.announce("countries", reason="Extra locatie", actor=ACTOR,
+                               subprocessor=sp, effective_on=today() + timedelta(days=40),
+                               new_countries=("NL", "US"), new_transfer_basis="scc")
+        add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
+                                           ("email",), ("US",), "adequacy"))
+        task_worker(lambda: db.session.scalar(select(func.count()).select_from(Notice).where(
+            Notice.mailed_at.is_not(None))) == 2)
+        mail.drain()
+    texts = [mailbox.text(m) for m in mailbox.messages if m["To"] == address]
+    countries = next(t for t in texts if "Kluis" in t)
+    assert "Nieuwe landen: NL, US." in countries
+    assert "Buiten de EU/EER; doorgiftegrondslag: modelcontractbepalingen." in countries
+    added = next(t for t in texts if "Cloud Inc." in t)
+    assert "Wat Cloud Inc. doet: Opslag. Landen: US." in added
+    assert "adequaatheidsbesluit" in added
+
+
 def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
     import feedparser
 
