@@ -50,9 +50,10 @@ class AnnounceForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
+    # required in the browser too, so the confirmation is only asked for a complete form
     reason = TextAreaField(_l("Why is the change withdrawn? (customers read this)"),
                            validators=[Length(max=subprocessors.REASON_MAX)],
-                           render_kw={"rows": 2})
+                           render_kw={"rows": 2, "required": True})
 
 
 class StatusForm(FlaskForm):
@@ -117,16 +118,17 @@ def announcement(announcement_id: int):
                                                         "resolved") else "")
 
 
-def _announcement_page(ann, status: str = "", failed: tuple[int, FlaskForm] | None = None):
+def _announcement_page(ann, status: str = "", failed: tuple[int, FlaskForm] | None = None,
+                       withdraw_form: FlaskForm | None = None):
     """The announcement with its objections; ``failed``: an objection's form to show again,
-    with its errors and what was typed."""
+    with its errors and what was typed (``withdraw_form`` likewise)."""
     items = objections.for_announcement(ann, status)
     forms = {o.id: StatusForm(prefix=f"o{o.id}", formdata=None) for o in items}
     if failed is not None:
         forms[failed[0]] = failed[1]
     return render_template("staff/announcement.html", ann=ann, status=status, items=items,
                            all_count=len(objections.for_announcement(ann)), forms=forms,
-                           withdraw_form=WithdrawForm(formdata=None))
+                           withdraw_form=withdraw_form or WithdrawForm(formdata=None))
 
 
 @bp.post("/announcements/<int:announcement_id>/withdraw")
@@ -137,11 +139,12 @@ def withdraw(announcement_id: int):
         try:
             subprocessors.withdraw(ann, form.reason.data or "", current_actor())
         except ServiceError as error:
-            flash(error.message, "error")
+            apply_error(form, error)
         else:
             flash(_("Withdrawn. Customers who were told about the change get an e-mail."),
                   "success")
-    return redirect(url_for("staff.announcement", announcement_id=ann.id))
+            return redirect(url_for("staff.announcement", announcement_id=ann.id))
+    return _announcement_page(ann, withdraw_form=form), 422
 
 
 @bp.post("/objections/<int:objection_id>/status")

@@ -174,3 +174,27 @@ def test_the_announce_form_sent_twice_announces_once(app, people):
     assert "Eigen rekencentrum</textarea>" in page  # what was typed is kept
     with app.app_context():
         assert len(db.session.scalars(select(Announcement)).all()) == 1
+
+
+def test_withdrawing_without_a_reason_shows_the_error_at_the_field(app, people):
+    _owner, admin = people
+    staff = AuthActions(app.test_client(), app)
+    staff.login_user(admin)
+    with app.app_context():
+        sp = db.session.scalars(select(SubProcessor)).one()
+        ann = subprocessors.announce("remove", reason="Eigen rekencentrum",
+                                     actor=Actor(label_override="test"), subprocessor=sp,
+                                     effective_on=utcnow().date() + timedelta(days=45))
+        path = f"/staff/announcements/{ann.id}"
+    page = staff.client.get(path).get_data(as_text=True)
+    assert 'name="reason"' in page and "required" in page.split('name="reason"')[1][:200]
+    refused = staff.post(f"{path}/withdraw", {"reason": "   "}, token_from=path)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="reason-error"' in text and "<details class=\"card\" open>" in text
+    with app.app_context():
+        assert db.session.get(Announcement, ann.id).withdrawn_at is None
+    done = staff.post(f"{path}/withdraw", {"reason": "Toch nog nodig"}, token_from=path)
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Announcement, ann.id).withdrawn_at is not None
