@@ -297,8 +297,9 @@ def test_staff_invites_first_owner_who_sets_a_password(app, client, auth, mailbo
     assert response.status_code == 302
     auth.logout()
     link = mailbox.link("eva@nieuw.example", "/invitation/")
+    assert "Nieuwe Klant B.V., waar u" in mailbox.text(mailbox.last("eva@nieuw.example"))
     page = client.get(link).get_data(as_text=True)
-    assert "Nieuwe Klant B.V." in page
+    assert "Nieuwe Klant B.V." in page and "B.V.." not in page  # no double full stop
     response = client.post(link, data={"csrf_token": csrf_token(client, link),
                                        "name": "Eva Eigenaar",
                                        "password": "de zon schijnt op het water"})
