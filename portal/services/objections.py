@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -78,11 +79,15 @@ def submit(org: Organization, announcement: Announcement, reason: str, actor: Ac
     audit.record("objection.submitted", actor=actor, organization=org, obj=objection,
                  details={"announcement": announcement.id,
                           "subprocessor": announcement.subprocessor.name})
-    for admin in users.active_staff_admins():
-        mail.send("objection_submitted", admin.email,
-                  _("Objection from %(org)s to a sub-processor change", org=org.name),
-                  objection=objection, organization=org, announcement=announcement,
-                  name=admin.name)
+    for member in users.active_staff():  # whoever handles it, in their own language
+        mail.send("objection_submitted", member.email,
+                  _l("Objection from %(org)s to a sub-processor change", org=org.name),
+                  locale=member.locale, objection=objection, organization=org,
+                  announcement=announcement, name=member.name)
+    if actor.user is not None:  # a receipt with what was sent and what happens next
+        mail.send("objection_received", actor.user.email, _l("We received your objection"),
+                  locale=actor.user.locale, objection=objection, organization=org,
+                  announcement=announcement, name=actor.user.name)
     db.session.commit()
     return objection
 

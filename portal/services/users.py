@@ -83,6 +83,13 @@ def staff_users() -> list[User]:
     ))
 
 
+def active_staff() -> list[User]:
+    """Every active Voxio staff member (both roles handle objections)."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+        .execution_options(unscoped=True)))
+
+
 def active_staff_admins() -> list[User]:
     """Staff administrators who receive alerts (outside any customer's scope on purpose)."""
     return list(db.session.scalars(

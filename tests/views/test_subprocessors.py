@@ -71,9 +71,19 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     path = f"/agreement/subprocessors/{ann_id}/object"
     short = customer.post(path, {"reason": "nee"}, token_from=path)
     assert 'id="reason-error"' in short.get_data(as_text=True)
+    with app.app_context():  # support staff handle objections too
+        make_staff(Role.STAFF, email="support@voxio.nl")
+        db.session.commit()
     sent = customer.post(path, {"reason": "Wij willen geen nieuwe partij voor onze mail."},
                          token_from=path)
     assert sent.status_code == 302
+    with app.app_context():
+        mail.drain()
+    receipt = mailbox.text(mailbox.last(owner.email))
+    assert "Wij hebben het bezwaar van Mail B.V. ontvangen" in receipt
+    assert "Wij willen geen nieuwe partij" in receipt
+    for address in ("admin@voxio.nl", "support@voxio.nl"):
+        assert "Wij willen geen nieuwe partij" in mailbox.text(mailbox.last(address))
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "ingediend" in page or "submitted" in page
     dashboard = customer.client.get("/").get_data(as_text=True)
