@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -43,6 +43,6 @@ def check():
 @bp.get("/verify/<public_id>")
 def status(public_id: str):
     agreement = signatures.by_public_id(public_id)
-    if agreement is None:
-        abort(404)
+    if agreement is None:  # most often a mistyped number: say so, and offer the upload
+        return render_template("verify/unknown.html", public_id=public_id[:80]), 404
     return render_template("verify/status.html", agreement=agreement)

@@ -98,6 +98,11 @@ def test_standard_text_can_be_read_before_any_choice(app, auth, people):
     assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
     assert "Bakkerij Jansen B.V." in page and 'href="/agreement/choices"' not in page.split(
         "<h1>")[1].split("</div>")[0]
+    assert "De overeenkomst zelf is in het Nederlands" not in page  # no need to say so in Dutch
+    auth.client.set_cookie("lang", "en")
+    english = auth.client.get("/agreement/standard").get_data(as_text=True)
+    assert "The agreement itself is in Dutch" in english
+    assert '<article class="agreement" lang="nl">' in english  # read out as Dutch
 
 
 def test_over_long_text_is_refused(app, auth, people):

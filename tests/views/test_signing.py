@@ -273,7 +273,10 @@ def test_verify_page_checks_uploads(app, auth, people, client):
     assert public_id in page and "Petra Jansen" in page
     status = anonymous.client.get(f"/verify/{public_id}").get_data(as_text=True)
     assert public_id in status
-    assert anonymous.client.get("/verify/VX-00000-NOPE").status_code == 404
+    unknown = anonymous.client.get("/verify/VX-00000-NOPE")
+    assert unknown.status_code == 404
+    assert "VX-00000-NOPE" in unknown.get_data(as_text=True)  # says which number, and where
+    assert 'href="/verify"' in unknown.get_data(as_text=True)  # to check the file instead
 
 
 def test_pki_publishes_certificates_crls_and_answers_ocsp(app, client):
