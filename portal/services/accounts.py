@@ -115,6 +115,10 @@ def check_password(email: str, password: str, actor: Actor) -> User:
     return user
 
 
+_CODE_USED = _l("This code was just used. Wait for the next code in your app: a new one "
+               "appears within 30 seconds.")
+
+
 def check_second_factor(user: User, code: str, actor: Actor) -> None:
     """Second factor: a TOTP code or an unused recovery code; shares the account's backoff."""
     now = utcnow()
@@ -128,6 +132,8 @@ def check_second_factor(user: User, code: str, actor: Actor) -> None:
         db.session.commit()
         if throttle.locked_until and throttle.locked_until > now:
             raise ServiceError(_wait_message(throttle.locked_until, now), field="code")
+        if twofactor.just_used(user, code, now):
+            raise ServiceError(_CODE_USED, field="code")
         raise ServiceError(_("That code is not valid. Check your authenticator app's clock, "
                              "or use a recovery code."), field="code")
     _clear_failures(user.email)
@@ -163,6 +169,8 @@ def confirm_identity(row: UserSession, password: str, code: str | None, actor: A
         audit.record("auth.step_up_failed", actor=actor, organization=user.organization_id,
                      obj=user)
         db.session.commit()
+        if twofactor.just_used(user, code or "", now):
+            raise ServiceError(_CODE_USED, field="code")
         raise ServiceError(_("That code is not valid."), field="code")
     sessions.mark_authenticated(row, used_totp=user.has_totp)
     audit.record("auth.step_up", actor=actor, organization=user.organization_id, obj=user)

@@ -90,6 +90,17 @@ def verify(user: User, code: str, now: datetime | None = None) -> str | None:
     return None
 
 
+def just_used(user: User, code: str, now: datetime | None = None) -> bool:
+    """Whether ``code`` is a valid TOTP code that was already used (replays are refused;
+    after enrolment or a sign-in the app may still show the same code for a while)."""
+    cleaned = _clean_code(code)
+    if not (user.has_totp and user.totp_last_step is not None and cleaned.isdigit()
+            and len(cleaned) == 6):
+        return False
+    step = _match_totp(_secret(user), cleaned, None, now or utcnow())
+    return step is not None and step <= user.totp_last_step
+
+
 def remaining_codes(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)

@@ -387,8 +387,13 @@ def test_totp_code_cannot_be_replayed(app, client, auth):
                                               "code": code}).status_code == 302
     auth.logout()
     auth.login(user.email)
-    assert client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
-                                              "code": code}).status_code == 200
+    again = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                               "code": code})
+    assert again.status_code == 200
+    assert "zojuist gebruikt" in again.get_data(as_text=True)  # not "check your clock"
+    wrong = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                               "code": "000000" if code != "000000" else "111111"})
+    assert "niet geldig" in wrong.get_data(as_text=True)
 
 
 def test_staff_must_enrol_totp_before_anything_else(app, client, auth):
