@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from portal.database import upsert_insert
 from portal.extensions import db
 from portal.models import LoginThrottle, User, UserSession, utcnow
-from portal.services import ServiceError, audit, mail, passwords, sessions, twofactor
+from portal.services import ServiceError, ServiceErrors, audit, mail, passwords, sessions, twofactor
 from portal.services.context import Actor
 
 FAILURES_FORGOTTEN_AFTER = timedelta(hours=24)
@@ -252,10 +252,16 @@ def reset_password(token: str, new_password: str, actor: Actor) -> User:
 
 def change_password(user: User, current: str, new: str, row: UserSession, actor: Actor) -> None:
     """Change one's own password; every other session of the user ends."""
+    problems = []  # both fields at once, so one submit tells everything to fix
     if not passwords.verify(user.password_hash, current):
-        raise ServiceError(_("The current password is incorrect."), field="current_password")
-    validate_new_password(new, user.email, user.name,
-                          user.organization.name if user.organization else "")
+        problems.append(("current_password", _("The current password is incorrect.")))
+    try:
+        validate_new_password(new, user.email, user.name,
+                              user.organization.name if user.organization else "")
+    except ServiceError as error:
+        problems += getattr(error, "problems", [(error.field, error.message)])
+    if problems:
+        raise ServiceErrors(problems)
     set_password(user, new)
     ended = sessions.revoke_all(user, keep=row, reason="password_changed")
     sessions.mark_authenticated(row, used_totp=False)

@@ -35,6 +35,7 @@ from portal.services.context import Actor
 
 KINDS = ("add", "remove", "replace", "countries")
 REASON_MAX = 2000
+FURTHEST_DAYS = 2 * 365  # how far ahead a change may be announced
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -229,6 +230,10 @@ def _check_announcement(kind, reason, effective_on, subprocessor, data, new_coun
         problems.append(("effective_on", _(
             "The notice period is %(days)d days: choose %(date)s or later.",
             days=notice_days(), date=format_date(today + timedelta(days=notice_days()), "long"))))
+    elif effective_on > today + timedelta(days=FURTHEST_DAYS):  # 2099 is a typing error
+        problems.append(("effective_on", _(
+            "Choose a date within two years, by %(date)s at the latest.",
+            date=format_date(today + timedelta(days=FURTHEST_DAYS), "long"))))
     if kind in ("remove", "replace", "countries") and (
             subprocessor is None or subprocessor.status == "ended"):
         problems.append(("subprocessor", _("Choose a sub-processor in use.")))

@@ -31,7 +31,7 @@ def add(ctx_data=DATA, days: int = 30, **kwargs):
 
 
 def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
-    for days in (-1, 0, 29):
+    for days in (-1, 0, 29, 731, 365 * 75):
         with pytest.raises(ServiceError) as error:
             add(days=days)
         assert "effective_on" in dict(error.value.problems)

@@ -176,6 +176,15 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, auth, mailbox
         "password" in mailbox.last(user.email)["Subject"].lower()
 
 
+def test_password_change_reports_every_problem_at_once(app, auth):
+    user = _owner(app)
+    auth.login(user.email)
+    page = auth.post("/account/password", {"current_password": "niet mijn wachtwoord",
+                                           "password": "kort"},
+                     token_from="/account/password").get_data(as_text=True)
+    assert 'id="current_password-error"' in page and 'id="password-error"' in page
+
+
 def test_deactivation_ends_all_sessions_at_once(app, auth):
     user = _owner(app)
     with app.app_context():
