@@ -114,35 +114,57 @@ def service_names() -> dict[str, str]:
     return {item.key: item.text for item in template.group("services").items}
 
 
-def as_dict(sp: SubProcessor, names: dict[str, str]) -> dict:
+def as_dict(sp: SubProcessor, names: dict[str, str],
+            pending: dict[int, list[dict]] | None = None) -> dict:
     return {
         "name": sp.name, "legal_entity": sp.legal_entity, "activity": sp.activity,
         "services": [{"key": key, "name": names.get(key, key)} for key in sp.services],
         "countries": sp.countries, "outside_eea": sp.outside_eea,
         "transfer_basis": sp.transfer_basis or None, "status": sp.status,
         "active_since": sp.active_since.isoformat() if sp.active_since else None,
+        "pending_changes": (pending or {}).get(sp.id, []),
     }
 
 
+def pending_changes() -> dict[int, list[dict]]:
+    """Announced changes not yet in effect, per sub-processor they concern (for exports)."""
+    found: dict[int, list[dict]] = {}
+    for ann in open_announcements():
+        change = {"change": ann.kind, "announced_on": ann.announced_at.date().isoformat(),
+                  "effective_on": ann.effective_on.isoformat()}
+        if ann.kind == "countries":
+            change |= {"new_countries": ann.new_countries,
+                       "new_transfer_basis": ann.new_transfer_basis or None}
+        found.setdefault(ann.subprocessor_id, []).append(
+            change | ({"replaced_by": ann.replacement.name} if ann.replacement else {}))
+        if ann.replacement is not None:
+            found.setdefault(ann.replacement_id, []).append(
+                change | {"replaces": ann.subprocessor.name})
+    return found
+
+
 def export_json(subprocessors: list[SubProcessor]) -> str:
-    names = service_names()
+    names, pending = service_names(), pending_changes()
     return json.dumps({"generated_at": utcnow().isoformat(),
-                       "subprocessors": [as_dict(sp, names) for sp in subprocessors]},
+                       "subprocessors": [as_dict(sp, names, pending) for sp in subprocessors]},
                       ensure_ascii=False, indent=2)
 
 
 def export_csv(subprocessors: list[SubProcessor]) -> str:
-    names = service_names()
+    names, pending = service_names(), pending_changes()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "legal_entity", "activity", "services", "countries", "outside_eea",
-                     "transfer_basis", "status", "active_since"])
+                     "transfer_basis", "status", "active_since", "pending_changes"])
     for sp in subprocessors:
+        changes = "; ".join(
+            " ".join([c["change"], c["effective_on"], *c.get("new_countries", [])])
+            for c in pending.get(sp.id, []))
         writer.writerow([audit.safe_cell(v) for v in (
             sp.name, sp.legal_entity, sp.activity,
             "; ".join(names.get(k, k) for k in sp.services), " ".join(sp.countries),
             "yes" if sp.outside_eea else "no", sp.transfer_basis,
-            sp.status, sp.active_since.isoformat() if sp.active_since else "")])
+            sp.status, sp.active_since.isoformat() if sp.active_since else "", changes)])
     return out.getvalue()
 
 

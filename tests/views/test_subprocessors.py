@@ -33,6 +33,19 @@ def test_public_register_and_exports(app, client, people):
     assert "Rekencentrum Noord" in page and "feed.atom" in page
     assert client.get("/subprocessors.json").json["subprocessors"][0]["countries"] == ["NL"]
     assert "Rekencentrum Noord" in client.get("/subprocessors.csv").get_data(as_text=True)
+    with app.app_context():  # an announced change shows in the exports before it takes effect
+        effective = utcnow().date() + timedelta(days=40)
+        subprocessors.announce("countries", reason="Tweede locatie", actor=Actor(
+            label_override="test"), subprocessor=db.session.scalars(select(SubProcessor)).one(),
+            effective_on=effective, new_countries=("NL", "DE"))
+    entry = client.get("/subprocessors.json").json["subprocessors"][0]
+    assert entry["countries"] == ["NL"]
+    assert entry["pending_changes"] == [{
+        "change": "countries", "announced_on": utcnow().date().isoformat(),
+        "effective_on": effective.isoformat(), "new_countries": ["NL", "DE"],
+        "new_transfer_basis": None}]
+    assert f"countries {effective.isoformat()} NL DE" in client.get(
+        "/subprocessors.csv").get_data(as_text=True)
 
 
 def test_staff_announce_customers_object_staff_resolve(app, people, task_worker, mailbox):
