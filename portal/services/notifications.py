@@ -8,7 +8,7 @@ task finds the notices and e-mails that already exist and skips them.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, insert, literal, select
+from sqlalchemy import and_, exists, func, insert, literal, select
 
 from portal.extensions import db
 from portal.models import (
@@ -135,6 +135,12 @@ def mail_caught_up(org: Organization, announcement_ids: list[int]) -> None:
 def notices_for(org: Organization) -> list[Notice]:
     return list(db.session.scalars(select(Notice).where(Notice.organization_id == org.id)
                                    .order_by(Notice.created_at.desc(), Notice.id.desc())))
+
+
+def notice_count(ann: Announcement) -> int:
+    """How many organizations an announcement concerns (their notices)."""
+    return db.session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.announcement_id == ann.id))
 
 
 def notice_for(org: Organization, announcement_id: int) -> Notice | None:

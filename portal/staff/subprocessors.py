@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 
 from portal.agreement.forms import MultiCheckboxField
 from portal.forms import apply_error
-from portal.services import ServiceError, objections, subprocessors
+from portal.services import ServiceError, notifications, objections, subprocessors
 from portal.staff import bp
 from portal.web import current_actor
 
@@ -127,6 +127,7 @@ def _announcement_page(ann, status: str = "", failed: tuple[int, FlaskForm] | No
     if failed is not None:
         forms[failed[0]] = failed[1]
     return render_template("staff/announcement.html", ann=ann, status=status, items=items,
+                           notified=notifications.notice_count(ann),
                            all_count=len(objections.for_announcement(ann)), forms=forms,
                            withdraw_form=withdraw_form or WithdrawForm(formdata=None))
 

@@ -105,6 +105,7 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
         objection_id = db.session.scalar(select(Objection.id))
     detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
     assert "Wij willen geen nieuwe partij" in detail
+    assert "Het betreft 1 organisatie." in detail
     p = f"o{objection_id}-"
     refused = staff.post(f"/staff/objections/{objection_id}/status",
                          {f"{p}status": "resolved", f"{p}note": "Nog te kort"},
@@ -127,6 +128,8 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert "Postbode Mail B.V., Utrecht" not in page
     assert "Wij gebruiken Postbode niet" in mailbox.text(mailbox.last(owner.email))
     assert "uw bezwaar is afgehandeld" in customer.client.get("/").get_data(as_text=True)
+    detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
+    assert "afgehandeld — subverwerker wordt niet gebruikt voor deze klant" in detail
     filtered = staff.client.get(f"/staff/announcements/{ann_id}?status=submitted")
     assert "Wij willen geen nieuwe partij" not in filtered.get_data(as_text=True)
 
