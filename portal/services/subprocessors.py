@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -318,8 +318,10 @@ def _check_countries(field: str, codes: tuple[str, ...], basis: str) -> list[tup
     known = _known_countries()
     wrong = [c for c in codes if not _COUNTRY.match(c) or c not in known]
     if wrong:
-        return [(field, _("Use two-letter country codes (ISO 3166), like NL, DE or US: "
-                          "%(wrong)s is not one.", wrong=", ".join(wrong)))]
+        return [(field, ngettext("Use two-letter country codes (ISO 3166), like NL, DE or US: "
+                                 "%(wrong)s is not one.",
+                                 "Use two-letter country codes (ISO 3166), like NL, DE or US: "
+                                 "%(wrong)s are not.", len(wrong), wrong=", ".join(wrong)))]
     if _outside(codes) and basis not in TRANSFER_BASES:
         return [("transfer_basis", _("Outside the EU/EEA a transfer basis is required."))]
     return []

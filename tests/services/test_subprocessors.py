@@ -76,8 +76,13 @@ def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(ctx):
         add(us)
     assert "transfer_basis" in dict(error.value.problems)
     bad = subprocessors.SubProcessorData("X", "X", "Y", ("webhosting",), ("Nederland",))
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError) as error:
         add(bad)
+    assert "Nederland is geen geldige landcode" in dict(error.value.problems)["countries"]
+    two = subprocessors.SubProcessorData("X", "X", "Y", ("webhosting",), ("XX", "NEDERLAND"))
+    with pytest.raises(ServiceError) as error:
+        add(two)
+    assert "XX, NEDERLAND zijn geen geldige landcodes" in dict(error.value.problems)["countries"]
     ann = add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
                                              ("webhosting",), ("US",), "scc"))
     assert ann.subprocessor.outside_eea and ann.subprocessor.transfer_basis == "scc"
