@@ -38,7 +38,7 @@ def my_subprocessors():
     return render_template("agreement/subprocessors.html", items=items, notices=notices,
                            latest_objections=latest, history=history,
                            has_choices=bool(subprocessors.chosen_services(org)),
-                           names=subprocessors.service_names(),
+                           services=subprocessors.service_items(),
                            countries=subprocessors.countries(items),
                            deadline_passed=objections.deadline_passed, form=ObjectionForm())
 

@@ -110,8 +110,13 @@ def countries(subprocessors: list[SubProcessor]) -> list[tuple[str, bool]]:
 
 
 def service_names() -> dict[str, str]:
+    return {key: item.text for key, item in service_items().items()}
+
+
+def service_items() -> dict:
+    """Annex 1.A's services by key: the contract's (Dutch) text and an English gloss."""
     template = agreements.current_template().document_template
-    return {item.key: item.text for item in template.group("services").items}
+    return {item.key: item for item in template.group("services").items}
 
 
 def as_dict(sp: SubProcessor, names: dict[str, str],

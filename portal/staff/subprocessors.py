@@ -72,7 +72,7 @@ class StatusForm(FlaskForm):
 @bp.get("/subprocessors")
 def subprocessor_register():
     return render_template("staff/subprocessors.html", items=subprocessors.register(),
-                           names=subprocessors.service_names(),
+                           services=subprocessors.service_items(),
                            announcements=subprocessors.announcements(limit=100),
                            open_counts=objections.open_counts())
 

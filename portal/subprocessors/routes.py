@@ -17,7 +17,7 @@ KIND_TITLES = {"add": "Nieuwe subverwerker", "remove": "Subverwerker vervalt",
 def register():
     items = subprocessors.register()
     return render_template("subprocessors/register.html", items=items,
-                           names=subprocessors.service_names(),
+                           services=subprocessors.service_items(),
                            upcoming=subprocessors.open_announcements(),
                            countries=subprocessors.countries(items))
 

@@ -31,6 +31,10 @@ def people(app):
 def test_public_register_and_exports(app, client, people):
     page = client.get("/subprocessors").get_data(as_text=True)
     assert "Rekencentrum Noord" in page and "feed.atom" in page
+    client.set_cookie("lang", "en")  # the contract's service names, with an English gloss
+    english = client.get("/subprocessors").get_data(as_text=True)
+    assert '<span lang="nl">Webhosting</span> <span class="gloss">(Web hosting)</span>' in english
+    client.set_cookie("lang", "nl")
     assert client.get("/subprocessors.json").json["subprocessors"][0]["countries"] == ["NL"]
     assert "Rekencentrum Noord" in client.get("/subprocessors.csv").get_data(as_text=True)
     with app.app_context():  # an announced change shows in the exports before it takes effect
