@@ -100,7 +100,8 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert "Wij hebben het bezwaar van Mail B.V. ontvangen" in receipt
     assert "Wij willen geen nieuwe partij" in receipt
     for address in ("admin@voxio.nl", "support@voxio.nl"):
-        assert "Wij willen geen nieuwe partij" in mailbox.text(mailbox.last(address))
+        alert = mailbox.text(mailbox.last(address))
+        assert "Wij willen geen nieuwe partij" in alert and "Bekijk het bezwaar:" in alert
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "ingediend" in page or "submitted" in page
     dashboard = customer.client.get("/").get_data(as_text=True)
