@@ -30,7 +30,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     folder = Path(tempfile.mkdtemp(prefix="portal-bench-announce-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
-    from portal import create_app
+    from portal.app import create_app
     from portal.config import normalise_database_url
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
@@ -80,7 +80,7 @@ def _run(app, customers: int, *, with_owners: bool) -> None:
     from portal import tasks
     from portal.extensions import db
     from portal.models import Notice, Organization, OrganizationService, OutboxMessage, User
-    from portal.services import subprocessors
+    from portal.services import announcements, subprocessors
     from portal.services.context import Actor
     from portal.services.passwords import hash_password
 
@@ -107,7 +107,7 @@ def _run(app, customers: int, *, with_owners: bool) -> None:
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    subprocessors.announce(
+    announcements.announce(
         "add", reason="Benchmark", actor=Actor(label_override="bench"),
         effective_on=datetime.now(UTC).date() + timedelta(days=31),
         data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),

@@ -110,7 +110,7 @@ import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 from datetime import datetime, UTC
 from sqlalchemy import insert, select
-from portal import create_app
+from portal.app import create_app
 from portal.extensions import db
 from portal.models import ChoiceRevision, Organization, OrganizationService, User
 from portal.services import agreements

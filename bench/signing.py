@@ -33,7 +33,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     from flask_migrate import upgrade
 
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
                       "INSTANCE_PATH": str(folder), "PUBLIC_URL": "http://127.0.0.1:5000",
@@ -52,11 +52,11 @@ def _measure(app):
     from pyhanko.sign import fields, signers
     from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 
-    from portal.documents import pdf, pki
-    from portal.documents.contract import Contact
-    from portal.documents.signing import asn1_cert
+    from portal.documents.contract import Contact, pdf
+    from portal.documents.pades import pki
+    from portal.documents.pades.signing import asn1_cert
     from portal.models import Role
-    from portal.services import agreements, signatures, trust
+    from portal.services import preparation, signed_copies, signing, trust, verification
     from portal.services.context import Actor
     from tests.factories import make_org, make_revision, make_user
 
@@ -75,13 +75,11 @@ def _measure(app):
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption())),
         cert_registry=None)
-    document = agreements.document(org, rev)
-    spec = signatures._spec(org, rev, "BENCH-1", datetime.now(UTC), "Petra Jansen",
-                            "Directeur")
+    frozen = preparation.freeze(org, rev, "BENCH-1", datetime.now(UTC))
 
     def baseline_once() -> float:
         start = time.perf_counter()
-        data = pdf.render(document, spec)
+        data = pdf.render_frozen(frozen)
         PdfSigner(PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES),
                   signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)))
         return time.perf_counter() - start
@@ -93,10 +91,10 @@ def _measure(app):
         # step: both happen before the "Sign" button and are not timed.
         make_revision(org, owner, breach_contact=Contact(f"FG {next(counter)}",
                                                          "fg@example.com", "+31 30 1234567"))
-        prepared = signatures.prepare(org, owner, actor)
-        confirmation = signatures.Confirmation("Petra Jansen", "Directeur", True)
+        prepared = preparation.prepare(org, owner, actor)
+        confirmation = signing.Confirmation("Petra Jansen", "Directeur", True)
         start = time.perf_counter()
-        agreement = signatures.sign(prepared, confirmation, owner, None, actor)
+        agreement = signing.sign(prepared, confirmation, owner, None, actor)
         elapsed = time.perf_counter() - start
         return elapsed, agreement
 
@@ -109,11 +107,11 @@ def _measure(app):
         baseline.append(baseline_once())
         elapsed, agreement = ceremony_once()
         ceremony.append(elapsed)
-    data = signatures.signed_pdf(agreement, actor)
+    data = signed_copies.signed_pdf(agreement, actor)
     verify = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        report, found = signatures.verify_upload(data)
+        report, found = verification.verify_upload(data)
         verify.append(time.perf_counter() - start)
         assert report.ok and found is not None
     return baseline, ceremony, verify

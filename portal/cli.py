@@ -1,4 +1,5 @@
-"""``flask`` commands: demo data, audit verification, staff bootstrap."""
+"""``flask`` commands: demo data, audit verification, staff bootstrap, keys, the PKI, daily jobs,
+the task worker."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal import tasks
 from portal.extensions import db
 from portal.models import Role, User
-from portal.services import ServiceError, audit, invitations
+from portal.services import (
+    ServiceError,
+    announcements,
+    audit,
+    invitations,
+    renewal,
+    storage,
+    trust,
+    twofactor,
+)
 from portal.services.context import cli_actor
+from portal.services.demo import DEMO_PASSWORD, create_demo
+from portal.services.encryption import new_key_spec
 
 
-def register_commands(app: Flask) -> None:
+def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(audit_group)
     app.cli.add_command(staff_group)
@@ -32,8 +45,6 @@ def seed_demo() -> None:
     """Create demo accounts (development only; idempotent)."""
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("demo data is for development only")
-    from portal.services.demo import DEMO_PASSWORD, create_demo
-
     created = create_demo()
     click.echo("Demo accounts" + (" created" if created else " (already present)") + ":")
     for user in db.session.scalars(select(User).order_by(User.role, User.email)):
@@ -80,16 +91,12 @@ keys_group = AppGroup("keys", help="Encryption keys for data at rest (ENCRYPTION
 @click.argument("key_id", default="k1")
 def keys_new(key_id: str) -> None:
     """Print a new keyring entry; put it first in ENCRYPTION_KEYS to start using it."""
-    from portal.services.encryption import new_key_spec
-
     click.echo(new_key_spec(key_id))
 
 
 @keys_group.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt stored secrets under the first key of ENCRYPTION_KEYS."""
-    from portal.services import storage, trust, twofactor
-
     changed = twofactor.reencrypt_secrets(cli_actor())
     click.echo(f"re-encrypted {changed} TOTP secret(s) under the current key")
     files = sum(storage.rotate(key) for key in storage.all_keys())
@@ -104,8 +111,6 @@ pki_group = AppGroup("pki", help="The embedded PKI (root CA, signing CA, seal, T
 @pki_group.command("init")
 def pki_init() -> None:
     """Create the embedded PKI unless it exists (idempotent)."""
-    from portal.services import trust
-
     created = trust.initialise(cli_actor())
     auth = trust.authority()
     click.echo(("created" if created else "exists") + f": {auth.root.cert.subject.rfc4514_string()}"
@@ -118,9 +123,7 @@ agreements_group = AppGroup("agreements", help="Signed agreements.")
 @agreements_group.command("renew-timestamps")
 def renew_timestamps() -> None:
     """Add a fresh archive timestamp where the last one ages (idempotent; run daily)."""
-    from portal.services import signatures
-
-    result = signatures.renew_due(cli_actor("renewal"))
+    result = renewal.renew_due(cli_actor("renewal"))
     click.echo(f"renewed {len(result.renewed)} agreement(s)")
     for public_id, error in result.failed:
         click.echo(f"FAILED {public_id}: {error}", err=True)
@@ -135,8 +138,6 @@ tasks_group = AppGroup("tasks", help="The background task queue (Huey).")
 @click.option("--workers", default=2, show_default=True)
 def tasks_worker(workers: int) -> None:
     """Run the task queue's worker (SQLite queue in the instance folder, or Redis)."""
-    from portal import tasks
-
     tasks.consumer(workers).run()
 
 
@@ -146,7 +147,5 @@ subprocessors_group = AppGroup("subprocessors", help="The sub-processor register
 @subprocessors_group.command("apply-due")
 def apply_due() -> None:
     """Make announced changes whose effective date has come (idempotent; run daily)."""
-    from portal.services import subprocessors
-
-    applied = subprocessors.apply_due(cli_actor("scheduler"))
+    applied = announcements.apply_due(cli_actor("scheduler"))
     click.echo(f"applied {len(applied)} change(s)")

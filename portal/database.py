@@ -1,8 +1,21 @@
-"""Engine set-up shared by the app's engine and the rate-limit storage's own engine."""
+"""The database engine's set-up, and the rate-limit counters kept in the database.
+
+Without Redis, rate-limit counters must still be shared by every worker process: per-process
+memory would multiply each limit by the number of workers. :class:`DatabaseStorage` keeps
+fixed-window counters in the ``rate_limit_counters`` table, one atomic upsert per hit.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, event, exc
+import time
+
+from limits.storage import Storage
+from psycopg import pq
+from sqlalchemy import Engine, case, create_engine, delete, event, exc, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.models.accounts import RateLimitCounter
 
 
 def tune(engine: Engine, *, immediate: bool = True) -> Engine:
@@ -45,8 +58,6 @@ def _ping(dbapi_connection, _record, _proxy) -> None:
     proves the same in one and leaves no transaction behind. A dead connection makes the pool
     discard it and check out another (SQLAlchemy's documented pessimistic recipe).
     """
-    from psycopg import pq
-
     try:
         status = dbapi_connection.pgconn.exec_(b"").status
     except Exception as error:  # psycopg raises on a closed socket
@@ -57,8 +68,81 @@ def _ping(dbapi_connection, _record, _proxy) -> None:
 
 def upsert_insert(dialect_name: str):
     """The dialect's INSERT with ``on_conflict_do_*`` (PostgreSQL and SQLite share the API)."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+# --- rate-limit counters ----------------------------------------------------------------
+
+PREFIX = "portal-db+"
+
+
+def storage_uri(database_url: str) -> str:
+    """The limits storage URI for the application database: ``portal-db+<database url>``."""
+    return PREFIX + database_url
+
+
+class DatabaseStorage(Storage):
+    STORAGE_SCHEME = ["portal-db+sqlite", "portal-db+postgresql", "portal-db+postgresql+psycopg"]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        # Single-statement transactions: no need to hold SQLite's write lock up front, and the
+        # request's own transaction may hold it while these counters are read.
+        url = uri.removeprefix(PREFIX)
+        self.engine = tune(create_engine(url), immediate=False)
+        self._insert = upsert_insert(self.engine.dialect.name)
+        self.table = RateLimitCounter.__table__
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        table = self.table
+        stmt = self._insert(table).values(key=key, count=amount, expires_at=now + expiry)
+        expired = table.c.expires_at <= now
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((expired, amount), else_=table.c.count + amount),
+                "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
+            },
+        ).returning(table.c.count)
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def _row(self, key: str):
+        table = self.table
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(table.c.count, table.c.expires_at).where(table.c.key == key)
+            ).first()
+
+    def get(self, key: str) -> int:
+        row = self._row(key)
+        if row is None or row.expires_at <= time.time():
+            return 0
+        return int(row.count)
+
+    def get_expiry(self, key: str) -> float:
+        row = self._row(key)
+        if row is None or row.expires_at <= time.time():
+            return time.time()
+        return float(row.expires_at)
+
+    def check(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as conn:
+            return conn.execute(delete(self.table)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(self.table).where(self.table.c.key == key))

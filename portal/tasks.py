@@ -1,5 +1,7 @@
 """Background tasks with Huey: SQLite by default (no server), Redis when REDIS_URL is set.
 
+Tasks live beside the service they serve (``services/notifications.py``,
+``services/integrity.py``); importing those modules registers them, which the app factory does.
 Tasks are idempotent (safe to retry or run twice) and each runs in an application context of
 the app that configured the queue. Run a worker with ``flask tasks worker``.
 """
@@ -31,11 +33,6 @@ def app_context():
     if _app is None:
         raise RuntimeError("the task queue was not initialised with an app")
     return _app.app_context()
-
-
-# Importing the task modules registers them with the queue.
-def register() -> None:
-    from portal.services import notifications  # noqa: F401
 
 
 def consumer(workers: int = 2):

@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import MetaData, create_engine, text
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import normalise_database_url
 from portal.extensions import db
 from portal.services.mail import drain
@@ -209,7 +209,7 @@ def app(request, database_url, tmp_path, smtp_server):
     yield app
     if app.config["REDIS_URL"]:  # Redis outlives the test: leave no tasks or counters behind
         from portal import tasks
-        from portal.extensions import limiter
+        from portal.web.limits import limiter
 
         tasks.huey.flush()
         limiter.storage.reset()

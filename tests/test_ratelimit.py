@@ -6,7 +6,7 @@ import uuid
 
 from freezegun import freeze_time
 
-from portal.ratelimit import DatabaseStorage, storage_uri
+from portal.database import DatabaseStorage, storage_uri
 from tests.conftest import AuthActions, make_app
 
 
@@ -37,7 +37,7 @@ def test_redis_storage_when_redis_url_is_set(database_url, tmp_path, redis_url):
     apps = [make_app(database_url, tmp_path, REDIS_URL=url,
                      RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per minute")
             for _ in range(2)]
-    from portal.extensions import limiter
+    from portal.web.limits import limiter
 
     assert type(limiter.storage).__name__ == "RedisStorage"
     clients = [AuthActions(a.test_client(), a) for a in apps]

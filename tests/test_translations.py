@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def test_placeholders_survive_translation():
 def test_every_audit_action_has_a_readable_label():
     import re
 
-    from portal.i18n import ACTION_LABELS
+    from portal.labels import ACTION_LABELS
 
     source = "\n".join(p.read_text() for p in (ROOT / "portal").rglob("*.py"))
     actions = set(re.findall(r'record\(\s*"([a-z_.]+)"', source))
@@ -82,3 +83,27 @@ def test_templates_switch_language_with_force_locale_and_back(app):
     assert dutch == "Log in om verder te gaan.|3 klanten"
     with app.test_request_context("/"):  # no choice: Dutch
         assert template.render() == dutch
+
+
+@pytest.mark.parametrize(("states", "labels"), [
+    ("Role", "ROLE_LABELS"), ("InvitationStatus", "INVITATION_STATUS"),
+    ("ObjectionStatus", "OBJECTION_STATUS_LABELS"), ("Resolution", "RESOLUTION_LABELS"),
+    ("Resolution", "RESOLUTION_LABELS_FOR_CUSTOMER"), ("ChangeKind", "CHANGE_KIND_LABELS"),
+    ("FileReason", "FILE_REASON_LABELS"), ("TransferBasis", "TRANSFER_BASIS_LABELS"),
+])
+def test_every_state_has_one_label(states, labels):
+    from portal import labels as module
+    from portal import models
+
+    assert set(getattr(module, labels)) == set(getattr(models, states))
+
+
+@pytest.mark.parametrize(("states", "wording"), [
+    ("ObjectionStatus", "STATUS_TEXT"), ("Resolution", "RESOLUTION_TEXT"),
+    ("TransferBasis", "BASIS_TEXT"),
+])
+def test_the_signed_pdf_words_every_state_it_can_record(states, wording):
+    from portal import models
+    from portal.documents.contract import wording as module
+
+    assert set(getattr(module, wording)) == {state.value for state in getattr(models, states)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def append_audit_events(database_url: str, instance: str, worker: int, count: int) -> None:
-    from portal import create_app
+    from portal.app import create_app
     from portal.extensions import db
     from portal.services import audit
     from portal.services.context import cli_actor

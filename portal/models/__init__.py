@@ -1,9 +1,11 @@
-"""All models, re-exported so Alembic and services see one namespace."""
+"""All models and their state sets, re-exported so Alembic and services see one namespace."""
 
+from portal.models import scoping  # noqa: F401  (limits customers to their own rows)
 from portal.models.accounts import (
     CUSTOMER_ROLES,
     STAFF_ROLES,
     Invitation,
+    InvitationStatus,
     LoginThrottle,
     Organization,
     RateLimitCounter,
@@ -14,54 +16,40 @@ from portal.models.accounts import (
 )
 from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
+from portal.models.base import OrgOwned
 from portal.models.mail import OutboxMessage
-from portal.models.scoping import OrgOwned
 from portal.models.signatures import (
     AgreementFile,
+    CertificatePurpose,
+    FileReason,
     IssuedCertificate,
     PreparedDocument,
     SignedAgreement,
+    SigningMethod,
 )
 from portal.models.subprocessors import (
     EEA,
     Announcement,
+    ChangeKind,
     Notice,
     Objection,
     ObjectionEvent,
+    ObjectionStatus,
     OrganizationService,
+    Resolution,
     SubProcessor,
+    SubProcessorStatus,
+    TransferBasis,
 )
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
-    "CUSTOMER_ROLES",
-    "EEA",
-    "GENESIS_HASH",
-    "STAFF_ROLES",
-    "AgreementFile",
-    "AgreementTemplate",
-    "Announcement",
-    "AuditChainHead",
-    "AuditEvent",
-    "ChoiceRevision",
-    "Invitation",
-    "IssuedCertificate",
-    "LoginThrottle",
-    "Notice",
-    "Objection",
-    "ObjectionEvent",
-    "OrgOwned",
-    "Organization",
-    "OrganizationService",
-    "OutboxMessage",
-    "PreparedDocument",
-    "RateLimitCounter",
-    "RecoveryCode",
-    "Role",
-    "SignedAgreement",
-    "SubProcessor",
-    "UTCDateTime",
-    "User",
-    "UserSession",
-    "utcnow",
+    "CUSTOMER_ROLES", "EEA", "GENESIS_HASH", "STAFF_ROLES", "AgreementFile", "AgreementTemplate",
+    "Announcement", "AuditChainHead", "AuditEvent", "CertificatePurpose", "ChangeKind",
+    "ChoiceRevision", "FileReason", "Invitation", "InvitationStatus", "IssuedCertificate",
+    "LoginThrottle", "Notice", "Objection", "ObjectionEvent", "ObjectionStatus", "OrgOwned",
+    "Organization", "OrganizationService", "OutboxMessage", "PreparedDocument",
+    "RateLimitCounter", "RecoveryCode", "Resolution", "Role", "SignedAgreement",
+    "SigningMethod", "SubProcessor", "SubProcessorStatus", "TransferBasis", "UTCDateTime",
+    "User", "UserSession", "utcnow",
 ]

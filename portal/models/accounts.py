@@ -5,11 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.scoping import OrgOwned
+from portal.models.base import Base, OrgOwned, state_type
 from portal.models.types import UTCDateTime, utcnow
 
 
@@ -27,13 +26,17 @@ class Role(enum.StrEnum):
 CUSTOMER_ROLES = (Role.CUSTOMER_OWNER, Role.CUSTOMER_MEMBER)
 STAFF_ROLES = (Role.STAFF, Role.STAFF_ADMIN)
 
-role_type = Enum(
-    Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-    validate_strings=True,
-)
+role_type = state_type(Role)
 
 
-class Organization(db.Model):
+class InvitationStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Organization(Base):
     """A customer of Voxio: the other party to the agreement."""
 
     __tablename__ = "organizations"
@@ -56,7 +59,7 @@ class Organization(db.Model):
         return f"<Organization {self.id} {self.customer_number}>"
 
 
-class User(db.Model, OrgOwned):
+class User(Base, OrgOwned):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,7 +119,7 @@ class User(db.Model, OrgOwned):
         return f"<User {self.id} {self.role.value}>"
 
 
-class UserSession(db.Model):
+class UserSession(Base):
     """A server-side login session; the cookie holds only its random token."""
 
     __tablename__ = "user_sessions"
@@ -137,7 +140,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Base):
     """A one-time code that replaces a TOTP code when the authenticator is lost."""
 
     __tablename__ = "recovery_codes"
@@ -151,7 +154,7 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
-class Invitation(db.Model, OrgOwned):
+class Invitation(Base, OrgOwned):
     """An invitation to create an account, sent by staff or by a customer's owner."""
 
     __tablename__ = "invitations"
@@ -171,17 +174,17 @@ class Invitation(db.Model, OrgOwned):
     organization: Mapped[Organization | None] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
-    def status(self, now: datetime) -> str:
+    def status(self, now: datetime) -> InvitationStatus:
         if self.accepted_at:
-            return "accepted"
+            return InvitationStatus.ACCEPTED
         if self.revoked_at:
-            return "revoked"
+            return InvitationStatus.REVOKED
         if self.expires_at <= now:
-            return "expired"
-        return "open"
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.OPEN
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Base):
     """Failed sign-ins per e-mail address (hashed), for per-account backoff.
 
     Kept for addresses with and without an account alike, so the backoff itself does not
@@ -196,7 +199,7 @@ class LoginThrottle(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Base):
     """Fixed-window counters for Flask-Limiter when Redis is not configured."""
 
     __tablename__ = "rate_limit_counters"
@@ -207,6 +210,7 @@ class RateLimitCounter(db.Model):
 
 
 __all__ = [
-    "CUSTOMER_ROLES", "STAFF_ROLES", "Invitation", "LoginThrottle", "Organization",
+    "CUSTOMER_ROLES", "STAFF_ROLES", "Invitation", "InvitationStatus", "LoginThrottle",
+    "Organization",
     "RateLimitCounter", "RecoveryCode", "Role", "User", "UserSession",
 ]

@@ -10,13 +10,12 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.documents.contract import Choices, Template
-from portal.extensions import db
 from portal.models.accounts import User
-from portal.models.scoping import OrgOwned
+from portal.models.base import Base, OrgOwned
 from portal.models.types import UTCDateTime, utcnow
 
 
-class AgreementTemplate(db.Model):
+class AgreementTemplate(Base):
     """One published version of the agreement; immutable once stored (database triggers)."""
 
     __tablename__ = "agreement_templates"
@@ -34,7 +33,7 @@ class AgreementTemplate(db.Model):
         return Template.from_json(self.content)
 
 
-class ChoiceRevision(db.Model, OrgOwned):
+class ChoiceRevision(Base, OrgOwned):
     """A saved state of a customer's choices; every save adds one, none is ever changed."""
 
     __tablename__ = "choice_revisions"

@@ -7,14 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from portal.models.scoping import OrgOwned
+from portal.models.base import Base, OrgOwned
 from portal.models.types import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 
 
-class AuditEvent(db.Model, OrgOwned):
+class AuditEvent(Base, OrgOwned):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +32,7 @@ class AuditEvent(db.Model, OrgOwned):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Base):
     """The chain's last link: a single row, locked by every writer to serialise appends."""
 
     __tablename__ = "audit_chain_head"

@@ -1,39 +1,59 @@
-"""Organization scoping: the one place that keeps customers inside their own data.
+"""Organization scoping: the one rule that keeps customers inside their own data.
 
-Every ORM SELECT issued while an organization scope is active (set per request for customer
-users, see :func:`portal.auth.scope.apply_scope`) is limited to rows of that organization: the
-organization itself and every model that mixes in :class:`OrgOwned`. Objects of another
-organization are therefore simply not found, and views answer 404.
+The rule: *a customer's request loads only its own organization's rows.* The mechanism is
+this module and nothing else. While a scope is active (the web layer opens one for every
+request of a customer user, :func:`portal.web.context.open_scope`), every ORM SELECT is
+limited to rows of that organization: the organization itself and every model that mixes in
+:class:`OrgOwned`, including joins, aliases, subqueries and lazy loads. Objects of another
+organization are simply not found, and views answer 404.
+
+So views never add ``organization_id == current_user.organization_id`` for safety, and
+services never check that an object belongs to the caller's organization. Where a service
+takes an ``org`` argument and filters by it, that is the question it answers (staff and the
+CLI ask about any organization), not access control. A query that must see past the scope
+(the public verify page, the sign-in lookup) says so with ``execution_options(unscoped=True)``.
+
+The scope lives in a :class:`~contextvars.ContextVar`, so models hold it without Flask, and a
+scope set in one thread or request never leaks into another.
 """
 
 from __future__ import annotations
 
-from flask import g, has_app_context
-from sqlalchemy import ForeignKey, bindparam, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 
+from sqlalchemy import bindparam, event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-class OrgOwned:
-    """Mixin for models that belong to one organization (column ``organization_id``).
+from portal.models.accounts import Organization
+from portal.models.base import OrgOwned
 
-    Rows with no organization (staff accounts, staff invitations, system events) are outside
-    every customer's scope.
-    """
-
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id"), index=True
-    )
+_scope: ContextVar[int | None] = ContextVar("organization_scope", default=None)
 
 
 def current_scope() -> int | None:
-    """The organization id the current request is limited to, or None (staff, CLI, tasks)."""
-    if has_app_context():
-        return g.get("org_scope")
-    return None
+    """The organization id queries are limited to, or None (staff, CLI, tasks)."""
+    return _scope.get()
 
 
-def set_scope(organization_id: int | None) -> None:
-    g.org_scope = organization_id
+def enter(organization_id: int | None) -> Token:
+    """Limit queries to ``organization_id`` until :func:`leave` is called with the token."""
+    return _scope.set(organization_id)
+
+
+def leave(token: Token) -> None:
+    _scope.reset(token)
+
+
+@contextmanager
+def limited_to(organization_id: int | None) -> Iterator[None]:
+    """Limit every query inside the block to one organization's rows."""
+    token = enter(organization_id)
+    try:
+        yield
+    finally:
+        leave(token)
 
 
 SCOPE_PARAM = "scope_organization_id"
@@ -49,8 +69,6 @@ def _scope_criteria() -> tuple:
     """
     global _criteria
     if not _criteria:
-        from portal.models.accounts import Organization
-
         org_id = bindparam(SCOPE_PARAM)
         _criteria = (
             with_loader_criteria(Organization, Organization.id == org_id, include_aliases=True),
@@ -66,7 +84,7 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("unscoped"):
         return
-    org_id = current_scope()
+    org_id = _scope.get()
     if org_id is None:
         return
     state.statement = state.statement.options(*_scope_criteria())

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.models.accounts import Organization, User
 from portal.models.agreements import AgreementTemplate, ChoiceRevision
-from portal.models.scoping import OrgOwned
+from portal.models.base import Base, OrgOwned, state_type
 from portal.models.types import UTCDateTime, utcnow
 
 
-class PreparedDocument(db.Model, OrgOwned):
+class SigningMethod(enum.StrEnum):
+    PORTAL = "portal"  # one-shot certificate issued by the portal
+    OWN_CERTIFICATE = "own_certificate"  # signed elsewhere, uploaded
+
+
+class FileReason(enum.StrEnum):
+    """Why a version of a signed agreement's bytes exists."""
+
+    SIGNED = "signed"
+    RENEWED = "renewed"  # a fresh archive timestamp (PAdES B-LTA)
+
+
+class CertificatePurpose(enum.StrEnum):
+    SIGNATORY = "signatory"
+    SEAL = "seal"
+    TSA = "tsa"
+    CA = "ca"
+
+
+class PreparedDocument(Base, OrgOwned):
     """An unsigned PDF of one frozen revision, exactly as the customer reviews it.
 
     Signing refers to it, so what was shown is what gets signed; its file never changes.
@@ -39,7 +58,7 @@ class PreparedDocument(db.Model, OrgOwned):
     template: Mapped[AgreementTemplate] = relationship()
 
 
-class SignedAgreement(db.Model, OrgOwned):
+class SignedAgreement(Base, OrgOwned):
     """A signed and countersigned agreement; one per prepared document."""
 
     __tablename__ = "signed_agreements"
@@ -52,7 +71,7 @@ class SignedAgreement(db.Model, OrgOwned):
     prepared_id: Mapped[int] = mapped_column(ForeignKey("prepared_documents.id"), unique=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("choice_revisions.id"))
     template_id: Mapped[int] = mapped_column(ForeignKey("agreement_templates.id"))
-    method: Mapped[str] = mapped_column(String(20))  # "portal" or "own_certificate"
+    method: Mapped[SigningMethod] = mapped_column(state_type(SigningMethod))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signatory_name: Mapped[str] = mapped_column(String(200))
@@ -90,7 +109,7 @@ class SignedAgreement(db.Model, OrgOwned):
         return self.files[-1]
 
 
-class AgreementFile(db.Model, OrgOwned):
+class AgreementFile(Base, OrgOwned):
     """One version of a signed agreement's bytes: as signed, then after each renewal."""
 
     __tablename__ = "agreement_files"
@@ -99,7 +118,7 @@ class AgreementFile(db.Model, OrgOwned):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("signed_agreements.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(20))  # "signed" or "renewed"
+    reason: Mapped[FileReason] = mapped_column(state_type(FileReason))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     file_key: Mapped[str] = mapped_column(String(80))
@@ -110,7 +129,7 @@ class AgreementFile(db.Model, OrgOwned):
     agreement: Mapped[SignedAgreement] = relationship(back_populates="files")
 
 
-class IssuedCertificate(db.Model):
+class IssuedCertificate(Base):
     """Every certificate the portal's CAs issued, so OCSP and CRLs can answer for it."""
 
     __tablename__ = "issued_certificates"
@@ -120,7 +139,7 @@ class IssuedCertificate(db.Model):
     issuer: Mapped[str] = mapped_column(String(20))  # "root" or "signing_ca"
     subject: Mapped[str] = mapped_column(String(500))
     der: Mapped[bytes] = mapped_column(LargeBinary)
-    purpose: Mapped[str] = mapped_column(String(20))  # signatory, seal, tsa, ca
+    purpose: Mapped[CertificatePurpose] = mapped_column(state_type(CertificatePurpose))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

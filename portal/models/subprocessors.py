@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import date, datetime
 
@@ -16,9 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.models.accounts import Organization, User
-from portal.models.scoping import OrgOwned
+from portal.models.base import Base, OrgOwned, state_type
 from portal.models.types import UTCDateTime, utcnow
 
 # EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
@@ -26,10 +26,48 @@ EEA = frozenset((
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
     "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
 ))
-TRANSFER_BASES = ("adequacy", "scc", "bcr", "derogation")
 
 
-class SubProcessor(db.Model):
+class TransferBasis(enum.StrEnum):
+    """The legal basis of a transfer outside the EU/EEA (GDPR chapter V); stored as its value,
+    or as "" for processing inside the EU/EEA only."""
+
+    ADEQUACY = "adequacy"  # art. 45
+    SCC = "scc"  # art. 46(2)(c): standard contractual clauses
+    BCR = "bcr"  # art. 47: binding corporate rules
+    DEROGATION = "derogation"  # art. 49
+
+
+class SubProcessorStatus(enum.StrEnum):
+    ANNOUNCED = "announced"  # an announced addition, not yet in effect
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class ChangeKind(enum.StrEnum):
+    """What an announced change to the register does (art. 5.1)."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    REPLACE = "replace"
+    COUNTRIES = "countries"  # processes in other countries (art. 3.2)
+
+
+class ObjectionStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+
+
+class Resolution(enum.StrEnum):
+    """How a resolved objection ended."""
+
+    NOT_USED = "not_used"  # the sub-processor is not used for this customer
+    WITHDRAWN = "withdrawn"  # by the customer
+    TERMINATES_SERVICE = "terminates_service"  # the customer ends the affected service
+
+
+class SubProcessor(Base):
     """A third party Voxio uses for some Annex 1.A services (art. 5.1)."""
 
     __tablename__ = "subprocessors"
@@ -41,7 +79,8 @@ class SubProcessor(db.Model):
     services_json: Mapped[str] = mapped_column(Text, default="[]")  # Annex 1.A keys
     countries_json: Mapped[str] = mapped_column(Text, default="[]")  # ISO 3166-1 alpha-2
     transfer_basis: Mapped[str] = mapped_column(String(20), default="")  # outside the EEA
-    status: Mapped[str] = mapped_column(String(20), default="announced")  # announced/active/ended
+    status: Mapped[SubProcessorStatus] = mapped_column(state_type(SubProcessorStatus),
+                                                       default=SubProcessorStatus.ANNOUNCED)
     active_since: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,7 +98,7 @@ class SubProcessor(db.Model):
         return any(code not in EEA for code in self.countries)
 
 
-class Announcement(db.Model):
+class Announcement(Base):
     """A change to the register, announced ahead of its effective date."""
 
     __tablename__ = "announcements"
@@ -72,7 +111,7 @@ class Announcement(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # add, remove, replace, countries
+    kind: Mapped[ChangeKind] = mapped_column(state_type(ChangeKind))
     subprocessor_id: Mapped[int] = mapped_column(ForeignKey("subprocessors.id"))
     replacement_id: Mapped[int | None] = mapped_column(ForeignKey("subprocessors.id"))
     new_countries_json: Mapped[str | None] = mapped_column(Text)
@@ -105,7 +144,7 @@ class Announcement(db.Model):
         return found
 
 
-class OrganizationService(db.Model):
+class OrganizationService(Base):
     """The Annex 1.A services an organization chose (from its newest choices), for fan-out."""
 
     __tablename__ = "organization_services"
@@ -116,7 +155,7 @@ class OrganizationService(db.Model):
     service: Mapped[str] = mapped_column(String(40), index=True)
 
 
-class Notice(db.Model, OrgOwned):
+class Notice(Base, OrgOwned):
     """An announcement as one customer organization sees it in the portal."""
 
     __tablename__ = "notices"
@@ -131,11 +170,7 @@ class Notice(db.Model, OrgOwned):
     announcement: Mapped[Announcement] = relationship()
 
 
-OBJECTION_STATUSES = ("submitted", "in_review", "resolved")
-RESOLUTIONS = ("not_used", "withdrawn", "terminates_service")
-
-
-class Objection(db.Model, OrgOwned):
+class Objection(Base, OrgOwned):
     """A customer's objection to an announced sub-processor change (art. 5.1)."""
 
     __tablename__ = "objections"
@@ -150,8 +185,9 @@ class Objection(db.Model, OrgOwned):
     id: Mapped[int] = mapped_column(primary_key=True)
     announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
-    resolution: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[ObjectionStatus] = mapped_column(state_type(ObjectionStatus),
+                                                    default=ObjectionStatus.SUBMITTED)
+    resolution: Mapped[Resolution | None] = mapped_column(state_type(Resolution, length=30))
     staff_note: Mapped[str] = mapped_column(Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -163,15 +199,15 @@ class Objection(db.Model, OrgOwned):
     events: Mapped[list[ObjectionEvent]] = relationship(order_by="ObjectionEvent.id")
 
 
-class ObjectionEvent(db.Model):
+class ObjectionEvent(Base):
     """One step in an objection's history (status changes and notes)."""
 
     __tablename__ = "objection_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    resolution: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[ObjectionStatus] = mapped_column(state_type(ObjectionStatus))
+    resolution: Mapped[Resolution | None] = mapped_column(state_type(Resolution, length=30))
     note: Mapped[str] = mapped_column(Text, default="")
     actor_label: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

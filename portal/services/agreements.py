@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import defer
 
@@ -27,8 +28,13 @@ from portal.documents.contract import (
     Choices,
     Document,
     Party,
+    html,
     tailor,
 )
+from portal.documents.contract import Contact as Contact  # re-exported for the choices form
+from portal.documents.contract import Group as Group
+from portal.documents.contract import Signatory as Signatory
+from portal.documents.contract import Template as Template
 from portal.extensions import db
 from portal.models import (
     AgreementTemplate,
@@ -305,6 +311,15 @@ def document(org: Organization, rev: ChoiceRevision) -> Document:
 def standard_document(org: Organization) -> Document:
     """The current template with no choices made, to read before choosing."""
     return tailor(current_template().document_template, Choices(), customer_party(org))
+
+
+def document_html(org: Organization, rev: ChoiceRevision) -> Markup:
+    """The tailored agreement as the preview shows it (escaped HTML, headings from h2)."""
+    return html.render(document(org, rev), heading_level=2)
+
+
+def standard_html(org: Organization) -> Markup:
+    return html.render(standard_document(org), heading_level=2)
 
 
 def export_data(org: Organization, rev: ChoiceRevision) -> dict:

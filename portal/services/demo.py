@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
+from portal.documents.contract import Choices, Contact, Signatory
 from portal.extensions import db
 from portal.models import Organization, Role, User
-from portal.services import audit, passwords
-from portal.services.context import cli_actor
+from portal.services import (
+    agreements,
+    announcements,
+    audit,
+    passwords,
+    preparation,
+    signing,
+    subprocessors,
+)
+from portal.services.context import Actor, cli_actor
+from portal.services.subprocessors import SubProcessorData
 
 DEMO_PASSWORD = "zeilboot koffiemolen lantaarn"  # noqa: S105 (printed demo login)
 
@@ -58,10 +70,6 @@ def create_demo() -> bool:
 
 def _demo_choices() -> None:
     """The dentist has saved its choices (health data and BSN: flagged for staff)."""
-    from portal.documents.contract import Choices, Contact, Signatory
-    from portal.services import agreements
-    from portal.services.context import Actor
-
     org = db.session.scalar(select(Organization).where(Organization.customer_number == "VX-10002"))
     owner = db.session.scalar(select(User).where(User.email == "eigenaar@tandarts-smile.nl"))
     agreements.save(org, Choices(
@@ -80,22 +88,14 @@ def _demo_choices() -> None:
 
 def _demo_signature(org: Organization, owner: User) -> None:
     """The dentist has also signed, so signed copies and the verify page have something."""
-    from portal.services import signatures
-    from portal.services.context import Actor
-
     actor = Actor(user=owner, ip="127.0.0.1", user_agent="demo data")
-    prepared = signatures.prepare(org, owner, actor)
-    signatures.sign(prepared, signatures.Confirmation(
+    prepared = preparation.prepare(org, owner, actor)
+    signing.sign(prepared, signing.Confirmation(
         prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
 
 
 def _demo_subprocessors() -> None:
     """A realistic register, one announced change (notices go out through the task queue)."""
-    from datetime import date, timedelta
-
-    from portal.services import subprocessors
-    from portal.services.subprocessors import SubProcessorData
-
     actor = cli_actor("seed")
     since = date(2021, 1, 1)
     for data in (
@@ -112,8 +112,8 @@ def _demo_subprocessors() -> None:
                          "Uitgifte van SSL-certificaten", ("ssl_certificates",), ("US",), "scc"),
     ):
         subprocessors.create_active(data, since, actor)
-    subprocessors.announce(
-        "add", actor=actor, effective_on=subprocessors.earliest_effective() + timedelta(days=5),
+    announcements.announce(
+        "add", actor=actor, effective_on=announcements.earliest_effective() + timedelta(days=5),
         reason="Betere aflevering van e-mail naar grote providers (spamfilters).",
         data=SubProcessorData("Postbode Mail", "Postbode Mail B.V., Utrecht",
                               "Uitgaande e-mail van klanten afleveren (smarthost)", ("email",),

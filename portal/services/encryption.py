@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 
 
 class KeyringError(ValueError):
@@ -90,8 +91,6 @@ def new_key_spec(key_id: str = "k1") -> str:
 
 def app_keyring() -> Keyring:
     """The configured keyring; in development, one derived from SECRET_KEY."""
-    from flask import current_app
-
     cfg = current_app.config
     if cfg["ENCRYPTION_KEYS"]:
         return Keyring.parse(cfg["ENCRYPTION_KEYS"])

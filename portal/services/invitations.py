@@ -13,7 +13,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import CUSTOMER_ROLES, STAFF_ROLES, Invitation, Organization, Role, User, utcnow
+from portal.models import (
+    CUSTOMER_ROLES,
+    STAFF_ROLES,
+    Invitation,
+    InvitationStatus,
+    Organization,
+    Role,
+    User,
+    utcnow,
+)
 from portal.services import ServiceError, audit, mail, sessions
 from portal.services.accounts import (
     find_user,
@@ -119,7 +128,7 @@ def find_open(token: str) -> Invitation | None:
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == _digest(token))
     )
-    if invitation is None or invitation.status(utcnow()) != "open":
+    if invitation is None or invitation.status(utcnow()) != InvitationStatus.OPEN:
         return None
     return invitation
 

@@ -8,6 +8,8 @@ task finds the notices and e-mails that already exist and skips them.
 
 from __future__ import annotations
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, insert, literal, select
 
 from portal.extensions import db
@@ -100,9 +102,6 @@ def send_notice_mails(announcement_id: int, organization_ids: list[int]) -> int:
 
 
 def _subject(ann: Announcement) -> str:
-    from flask_babel import format_date
-    from flask_babel import gettext as _
-
     return _("Voxio announces a change of sub-processors (effective %(date)s)",
              date=format_date(ann.effective_on, "long"))
 
@@ -171,8 +170,6 @@ def mail_withdrawals(announcement_id: int, organization_ids: list[int]) -> int:
 
 
 def send_withdrawal_mails(announcement_id: int, organization_ids: list[int]) -> int:
-    from flask_babel import gettext as _
-
     ann = db.session.get(Announcement, announcement_id)
     todo = db.session.scalars(select(Notice).where(
         Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),

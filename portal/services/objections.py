@@ -4,32 +4,35 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.labels import OBJECTION_STATUS_LABELS
 from portal.models import (
     Announcement,
     Objection,
     ObjectionEvent,
+    ObjectionStatus,
     Organization,
+    Resolution,
     Role,
     utcnow,
 )
-from portal.models.subprocessors import RESOLUTIONS
 from portal.services import ServiceError, ServiceErrors, audit, mail, users
 from portal.services.context import Actor
 from portal.services.notifications import notice_for
 
 REASON_MIN, REASON_MAX, NOTE_MAX = 10, 2000, 2000
+SUBMITTED, IN_REVIEW, RESOLVED = ObjectionStatus
 # Allowed moves: a submitted objection goes into review or straight to a resolution.
-TRANSITIONS = {"submitted": ("in_review", "resolved"), "in_review": ("resolved",)}
+TRANSITIONS = {SUBMITTED: (IN_REVIEW, RESOLVED), IN_REVIEW: (RESOLVED,)}
 
 
 def open_objection(org: Organization, announcement: Announcement) -> Objection | None:
     return db.session.scalar(select(Objection).where(
         Objection.organization_id == org.id, Objection.announcement_id == announcement.id,
-        Objection.status != "resolved"))
+        Objection.status != RESOLVED))
 
 
 def for_organization(org: Organization) -> list[Objection]:
@@ -59,12 +62,12 @@ def submit(org: Organization, announcement: Announcement, reason: str, actor: Ac
         raise ServiceError(_("Your organization already has an open objection to this change."))
     settled = db.session.scalar(select(Objection).where(
         Objection.organization_id == org.id, Objection.announcement_id == announcement.id,
-        Objection.status == "resolved", Objection.resolution != "withdrawn"))
+        Objection.status == RESOLVED, Objection.resolution != Resolution.WITHDRAWN))
     if settled is not None:
         raise ServiceError(_("Voxio has already settled your objection to this change."))
     now = utcnow()
     objection = Objection(organization_id=org.id, announcement_id=announcement.id,
-                          reason=reason, status="submitted",
+                          reason=reason, status=SUBMITTED,
                           submitted_by_id=actor.user.id if actor.user else None,
                           created_at=now, updated_at=now)
     db.session.add(objection)
@@ -74,7 +77,7 @@ def submit(org: Organization, announcement: Announcement, reason: str, actor: Ac
         db.session.rollback()
         raise ServiceError(_("Your organization already has an open objection to this "
                              "change.")) from error
-    db.session.add(ObjectionEvent(objection_id=objection.id, status="submitted",
+    db.session.add(ObjectionEvent(objection_id=objection.id, status=SUBMITTED,
                                   note="", actor_label=actor.label, created_at=now))
     audit.record("objection.submitted", actor=actor, organization=org, obj=objection,
                  details={"announcement": announcement.id,
@@ -101,25 +104,15 @@ def set_status(objection: Objection, status: str, actor: Actor, *, resolution: s
         problems.append(("status", _("This objection cannot go from %(old)s to %(new)s.",
                                      old=status_label(objection.status),
                                      new=status_label(status))))
-    if status == "resolved" and resolution not in RESOLUTIONS:
+    if status == RESOLVED and resolution not in set(Resolution):
         problems.append(("resolution", _("Say how it was resolved.")))
-    if status == "resolved" and not note:
+    if status == RESOLVED and not note:
         problems.append(("note", _("Add a note for the customer.")))
     if len(note) > NOTE_MAX:
         problems.append(("note", _("Use at most %(n)d characters.", n=NOTE_MAX)))
     if problems:
         raise ServiceErrors(problems)
-    now = utcnow()
-    objection.status = status
-    objection.resolution = resolution if status == "resolved" else None
-    if note:
-        objection.staff_note = note
-    objection.updated_at = now
-    db.session.add(ObjectionEvent(objection_id=objection.id, status=status,
-                                  resolution=objection.resolution, note=note,
-                                  actor_label=actor.label, created_at=now))
-    audit.record("objection.status_changed", actor=actor, organization=objection.organization_id,
-                 obj=objection, details={"status": status, "resolution": objection.resolution})
+    _move(objection, status, actor, resolution=resolution, note=note)
     org = objection.organization
     for owner in (u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER):
         mail.send("objection_status", owner.email,
@@ -130,9 +123,39 @@ def set_status(objection: Objection, status: str, actor: Actor, *, resolution: s
     return objection
 
 
+def settle_for_withdrawal(announcement: Announcement, reason: str, actor: Actor) -> None:
+    """Resolve every open objection to a withdrawn change: the sub-processor is not used.
+
+    Runs in the caller's transaction (the withdrawal); its e-mails tell the customers.
+    """
+    note = _("Voxio withdrew the change: %(reason)s", reason=reason)
+    for objection in db.session.scalars(select(Objection).where(
+            Objection.announcement_id == announcement.id, Objection.status != RESOLVED)):
+        _move(objection, RESOLVED, actor, resolution=Resolution.NOT_USED, note=note)
+
+
+def _move(objection: Objection, status: ObjectionStatus, actor: Actor, *,
+          resolution: Resolution | None, note: str) -> None:
+    """Every change of an objection's status goes through here: the allowed transition, the
+    event in its history and the audit entry, in the caller's transaction."""
+    if status not in TRANSITIONS.get(objection.status, ()):
+        raise ValueError(f"objection {objection.id}: {objection.status} -> {status}")
+    now = utcnow()
+    objection.status = ObjectionStatus(status)
+    objection.resolution = Resolution(resolution) if status == RESOLVED else None
+    if note:
+        objection.staff_note = note
+    objection.updated_at = now
+    db.session.add(ObjectionEvent(objection_id=objection.id, status=objection.status,
+                                  resolution=objection.resolution, note=note,
+                                  actor_label=actor.label, created_at=now))
+    audit.record("objection.status_changed", actor=actor, organization=objection.organization_id,
+                 obj=objection, details={"status": objection.status,
+                                                 "resolution": objection.resolution})
+
+
 def status_label(status: str) -> str:
-    return {"submitted": _("submitted"), "in_review": _("in review"),
-            "resolved": _("resolved")}.get(status, status)
+    return str(OBJECTION_STATUS_LABELS.get(status, status))
 
 
 def for_announcement(announcement: Announcement, status: str = "") -> list[Objection]:
@@ -148,9 +171,7 @@ def objection(objection_id: int) -> Objection | None:
 
 def open_counts() -> dict[int, int]:
     """Open objections per announcement (staff lists)."""
-    from sqlalchemy import func
-
     rows = db.session.execute(select(Objection.announcement_id, func.count())
-                              .where(Objection.status != "resolved")
+                              .where(Objection.status != RESOLVED)
                               .group_by(Objection.announcement_id))
     return dict(rows.all())

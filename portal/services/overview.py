@@ -16,6 +16,7 @@ from portal.models import (
     Invitation,
     Notice,
     Objection,
+    ObjectionStatus,
     Organization,
     SignedAgreement,
     User,
@@ -86,7 +87,7 @@ def staff_overview() -> dict:
                     ChoiceRevision.special_categories | ChoiceRevision.criminal_data
                     | ChoiceRevision.national_id).subquery())),
         "open_objections": db.session.scalar(select(func.count()).select_from(Objection).where(
-            Objection.status != "resolved")),
+            Objection.status != ObjectionStatus.RESOLVED)),
         "failed_logins_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.created_at >= since, AuditEvent.action == "auth.login_failed")),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -103,8 +104,6 @@ def staged() -> Iterator[None]:
 
 def remove_stale_temporaries(folder: Path, older_than: float = 600.0) -> int:
     """Delete temporary files a killed process left behind (never a finished file)."""
-    import time
-
     removed = 0
     cutoff = time.time() - older_than
     for kind in KINDS:

@@ -8,6 +8,7 @@ token and timestamps to an external RFC 3161 TSA; see the SEAL_* and TSA_* setti
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import secrets
 import threading
@@ -24,11 +25,12 @@ from pyhanko.sign import signers
 from pyhanko.sign.timestamps import TimeStamper
 from sqlalchemy import select
 
-from portal.documents import pki, signing, timestamps
+from portal.database import upsert_insert
+from portal.documents.pades import pki, signing, timestamps
 from portal.extensions import db
-from portal.models import IssuedCertificate, utcnow
+from portal.models import CertificatePurpose, IssuedCertificate, utcnow
 from portal.services import audit
-from portal.services.context import Actor
+from portal.services.context import Actor, cli_actor
 from portal.services.encryption import app_keyring
 from portal.services.storage import _write_atomic
 
@@ -89,8 +91,6 @@ def initialise(actor: Actor, now: datetime | None = None) -> bool:
 
 @contextmanager
 def _exclusive(lock_path: Path) -> Iterator[None]:
-    import fcntl
-
     with open(lock_path, "a") as handle:
         _thread_lock.acquire()
         try:
@@ -115,8 +115,6 @@ def authority() -> pki.Authority:
     if not (folder / "root.crt").exists():
         if current_app.config["PORTAL_ENV"] == "production":
             raise TrustError("no PKI: run `flask pki init` first")
-        from portal.services.context import cli_actor
-
         initialise(cli_actor("system"))
         return authority()
     ring = app_keyring()
@@ -145,7 +143,7 @@ def rotate_keys() -> int:
     return changed
 
 
-def record_issued(cert: x509.Certificate, purpose: str,
+def record_issued(cert: x509.Certificate, purpose: CertificatePurpose,
                   organization_id: int | None = None) -> IssuedCertificate:
     row = IssuedCertificate(
         serial=format(cert.serial_number, "x"), issuer=authority().issuer_role(cert),
@@ -158,15 +156,14 @@ def record_issued(cert: x509.Certificate, purpose: str,
 
 def _record_authority(auth: pki.Authority) -> None:
     """Record the CA, seal and TSA certificates (idempotent, also when racing another start)."""
-    from portal.database import upsert_insert
-
     insert = upsert_insert(db.engine.dialect.name)
     rows = [{"serial": format(cred.cert.serial_number, "x"),
              "issuer": auth.issuer_role(cred.cert), "subject": cred.cert.subject.rfc4514_string(),
              "der": cred.cert.public_bytes(serialization.Encoding.DER), "purpose": purpose,
              "issued_at": utcnow(), "revocation_reason": ""}
-            for cred, purpose in ((auth.signing_ca, "ca"), (auth.seal, "seal"),
-                                  (auth.tsa, "tsa"))]
+            for cred, purpose in ((auth.signing_ca, CertificatePurpose.CA),
+                                  (auth.seal, CertificatePurpose.SEAL),
+                                  (auth.tsa, CertificatePurpose.TSA))]
     db.session.execute(insert(IssuedCertificate).values(rows)
                        .on_conflict_do_nothing(index_elements=["serial"]))
 

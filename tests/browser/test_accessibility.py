@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from portal.models import Role, utcnow
-from portal.services import notifications, objections, signatures, subprocessors
+from portal.services import (
+    announcements,
+    notifications,
+    objections,
+    preparation,
+    signing,
+    subprocessors,
+)
 from portal.services.context import Actor
 from tests.browser.conftest import require_browser
 from tests.factories import (
@@ -55,15 +62,15 @@ def _build_world(app) -> dict:
         subprocessors.create_active(subprocessors.SubProcessorData(
             "Rekencentrum", "Rekencentrum B.V.", "Servers", ("webhosting",), ("NL", "US"),
             "scc"), utcnow().date(), actor)
-        ann = subprocessors.announce(
+        ann = announcements.announce(
             "add", reason="Betere aflevering", actor=actor,
             effective_on=utcnow().date() + timedelta(days=30),
             data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
                                                 ("NL",)))
         notifications.create_notices(ann.id)
         objections.submit(org, ann, "Liever geen nieuwe partij.", Actor(user=owner))
-        prepared = signatures.prepare(org, owner, actor)
-        signatures.sign(prepared, signatures.Confirmation(
+        prepared = preparation.prepare(org, owner, actor)
+        signing.sign(prepared, signing.Confirmation(
             prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
         ids = {"org": org.id, "ann": ann.id, "public_id": prepared.public_id}
         owner, staff = persist(owner, staff)

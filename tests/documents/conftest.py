@@ -7,12 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.documents import pdf, pki
-from portal.documents.contract import Party, bundled_templates, tailor
+from portal.documents.contract import Party, bundled_templates, pdf, tailor
+from portal.documents.pades import pki, speedups
 from tests.factories import valid_choices
 
 CUSTOMER = Party("Verwerkingsverantwoordelijke", "Bakkerij Jansen B.V.", "12345678",
                  "Dorpsstraat 12, 1234 AB Utrecht", "VX-10001")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _speedups():
+    """As in the portal, which installs them at start-up (each is tested equal to the original)."""
+    speedups.install()
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from portal.documents import pdf
-from portal.documents.contract import Party, tailor
+from portal.documents.contract import Party, pdf, tailor
 from tests.documents.conftest import make_spec
 from tests.documents.tools import body_words, pdf_text, qpdf_check, run
 

@@ -8,7 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
-from portal.documents import pki, signing, timestamps, validation
+from portal.documents.contract import signatures as contract_signatures
+from portal.documents.pades import pki, signing, timestamps, validation
 from tests.documents.tools import pdfsig, qpdf_check
 
 SIGNATORY = pki.SignerName("Petra Jansen", "Bakkerij Jansen B.V.", "petra@bakkerij.nl",
@@ -24,7 +25,7 @@ def sign_both(authority, unsigned: bytes, at: datetime | None = None, stamper=No
     at = at or datetime.now(UTC)
     customer = authority.issue_signer(SIGNATORY, at)
     certs = [customer.cert, authority.signing_ca.cert, authority.seal.cert, authority.tsa.cert]
-    signed = signing.sign_agreement(
+    signed = contract_signatures.sign_agreement(
         unsigned,
         customer=signing.credential_signer(customer, authority.chain(customer.cert)),
         customer_name="Petra Jansen",

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.misc import PdfStreamError
 
-from portal.documents import speedups
+from portal.documents.pades import speedups
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def both(data: bytes):
@@ -42,12 +48,36 @@ def test_random_hex_strings_match():
         assert original == fast, body
 
 
-def test_it_is_installed_in_pyhanko():
+def test_importing_the_engine_changes_nothing_in_pyhanko_or_flask():
+    """A fresh interpreter: the engine imports without Flask and patches nothing."""
+    script = textwrap.dedent("""
+        import sys
+        import portal.documents.contract.pdf, portal.documents.contract.signatures
+        import portal.documents.pades.signing, portal.documents.pades.validation
+        from pyhanko.pdf_utils import generic
+        from portal.documents.pades import speedups
+        assert generic.read_hex_string_from_stream is speedups.original_read_hex_string
+        assert not speedups.installed()
+        assert not [name for name in sys.modules if name.split(".")[0] == "flask"]
+        speedups.install()
+        speedups.install()  # twice changes nothing either
+        assert speedups.installed()
+        assert generic.read_hex_string_from_stream is speedups.read_hex_string_from_stream
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+
+
+def test_install_puts_every_speedup_in_place():
+    from asn1crypto import x509
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.reader import HistoricalResolver
+    from pyhanko.sign import attributes
 
+    speedups.install()
     assert generic.read_hex_string_from_stream is speedups.read_hex_string_from_stream
     assert HistoricalResolver._load_reverse_xref_cache is speedups.load_reverse_xref_cache
+    assert x509.Name.__eq__ is speedups.name_eq
+    assert attributes.as_signing_certificate_v2 is speedups.signing_certificate_v2
 
 
 def test_name_comparison_is_unchanged():
@@ -74,12 +104,14 @@ def test_name_comparison_is_unchanged():
     names = (a, same, spaced, other, fewer, printable, multi, tagged)
     for left in names:
         for right in names:
-            assert (left == right) == speedups.original_name_eq(left, right), (left, right)
+            assert speedups.name_eq(left, right) == speedups.original_name_eq(left, right), (
+                left, right)
     assert a == same and a == spaced and a == printable and a != other and a != fewer
     for each in names:
-        assert each.hashable == speedups.original_name_hashable.fget(each)
-        assert each.hashable == speedups.original_name_hashable.fget(each)  # remembered
-        assert each.human_friendly == speedups.original_name_human_friendly.fget(each)
+        assert speedups.name_hashable(each) == speedups.original_name_hashable.fget(each)
+        assert speedups.name_hashable(each) == speedups.original_name_hashable.fget(each)  # kept
+        assert (speedups.name_human_friendly(each)
+                == speedups.original_name_human_friendly.fget(each))
     assert a == tagged and tagged == spaced
     assert a != multi  # one RDN with two attributes is not two RDNs
     assert a != "Petra Jansen"
@@ -104,7 +136,7 @@ def test_reverse_xref_table_is_unchanged(authority, unsigned):
             expected = theirs.get_historical_resolver(revision)
             actual = ours.get_historical_resolver(revision)
             speedups.original_load_reverse_xref_cache(expected)
-            actual._load_reverse_xref_cache()
+            speedups.load_reverse_xref_cache(actual)
             assert actual._indirect_object_access_cache == expected._indirect_object_access_cache
             assert len(expected._indirect_object_access_cache) > 300
             assert all(ref.pdf is actual for ref in actual._indirect_object_access_cache)

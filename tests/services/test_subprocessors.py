@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Announcement, Notice, Role, SubProcessor, utcnow
-from portal.services import ServiceError, mail, objections, subprocessors
+from portal.services import ServiceError, announcements, mail, objections, subprocessors
 from portal.services.context import Actor
 from tests.factories import make_org, make_revision, make_staff, make_user, valid_choices
 
@@ -25,7 +25,7 @@ def today():
 
 
 def add(ctx_data=DATA, days: int = 30, **kwargs):
-    return subprocessors.announce("add", reason="Betere aflevering", actor=ACTOR,
+    return announcements.announce("add", reason="Betere aflevering", actor=ACTOR,
                                   effective_on=today() + timedelta(days=days), data=ctx_data,
                                   **kwargs)
 
@@ -42,10 +42,10 @@ def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
 
 def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
     sp = add().subprocessor
-    subprocessors.apply_due(ACTOR, today=today() + timedelta(days=30))
+    announcements.apply_due(ACTOR, today=today() + timedelta(days=30))
 
     def remove(days=40):
-        return subprocessors.announce("remove", reason="Niet meer nodig", actor=ACTOR,
+        return announcements.announce("remove", reason="Niet meer nodig", actor=ACTOR,
                                       subprocessor=sp, effective_on=today() + timedelta(days=days))
 
     first = remove()
@@ -54,10 +54,10 @@ def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
     message = dict(error.value.problems)["subprocessor"]
     assert "Postbode Mail B.V." in message and "trek die aankondiging dan eerst in" in message
     # a different kind of change to the same party may be announced beside it
-    subprocessors.announce("countries", reason="Extra locatie", actor=ACTOR, subprocessor=sp,
+    announcements.announce("countries", reason="Extra locatie", actor=ACTOR, subprocessor=sp,
                            effective_on=today() + timedelta(days=40), new_countries=("NL",))
     # two requests at once both pass the check; the database refuses the second
-    monkeypatch.setattr(subprocessors, "_pending", lambda kind, sub: None)
+    monkeypatch.setattr(announcements, "_pending", lambda kind, sub: None)
     with pytest.raises(ServiceError):
         remove()
     monkeypatch.undo()
@@ -65,7 +65,7 @@ def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
     pending = db.session.scalars(select(Announcement).where(
         Announcement.kind == "remove", Announcement.withdrawn_at.is_(None))).all()
     assert [a.id for a in pending] == [first.id]
-    subprocessors.withdraw(first, "Toch nog nodig", ACTOR)
+    announcements.withdraw(first, "Toch nog nodig", ACTOR)
     assert remove().id != first.id  # after a withdrawal the change may be announced again
 
 
@@ -107,16 +107,16 @@ def test_customers_see_what_serves_their_services_and_the_countries(ctx):
 
 def test_changes_take_effect_on_their_date_once(ctx):
     ann = add(days=30)
-    assert subprocessors.apply_due(ACTOR) == []
+    assert announcements.apply_due(ACTOR) == []
     later = today() + timedelta(days=30)
-    assert subprocessors.apply_due(ACTOR, today=later) == [ann.id]
-    assert subprocessors.apply_due(ACTOR, today=later) == []
+    assert announcements.apply_due(ACTOR, today=later) == [ann.id]
+    assert announcements.apply_due(ACTOR, today=later) == []
     sp = db.session.get(SubProcessor, ann.subprocessor_id)
     assert sp.status == "active" and sp.active_since == later
-    remove = subprocessors.announce("remove", reason="Niet meer nodig", actor=ACTOR,
+    remove = announcements.announce("remove", reason="Niet meer nodig", actor=ACTOR,
                                     subprocessor=sp, effective_on=later + timedelta(days=30),
                                     today=later)
-    subprocessors.apply_due(ACTOR, today=later + timedelta(days=30))
+    announcements.apply_due(ACTOR, today=later + timedelta(days=30))
     assert db.session.get(SubProcessor, remove.subprocessor_id).status == "ended"
     assert subprocessors.register() == []
 
@@ -216,7 +216,7 @@ def test_the_notice_email_says_what_changes_and_on_what_basis(app, task_worker, 
         sp = subprocessors.create_active(
             subprocessors.SubProcessorData("Kluis", "Kluis B.V.", "Back-ups van e-mail",
                                            ("email",), ("NL",)), today(), ACTOR)
-        subprocessors.announce("countries", reason="Extra locatie", actor=ACTOR,
+        announcements.announce("countries", reason="Extra locatie", actor=ACTOR,
                                subprocessor=sp, effective_on=today() + timedelta(days=40),
                                new_countries=("NL", "US"), new_transfer_basis="scc")
         add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
@@ -239,8 +239,8 @@ def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
     with app.app_context():
         ann = add(days=30)
         later = today() + timedelta(days=30)
-        subprocessors.apply_due(ACTOR, today=later)
-        subprocessors.announce("remove", reason="Vervangen door eigen dienst", actor=ACTOR,
+        announcements.apply_due(ACTOR, today=later)
+        announcements.announce("remove", reason="Vervangen door eigen dienst", actor=ACTOR,
                                subprocessor=ann.subprocessor,
                                effective_on=later + timedelta(days=31), today=later)
     response = client.get("/subprocessors/feed.atom")
@@ -259,21 +259,21 @@ def test_replacing_and_moving_countries_take_effect_together(ctx):
     old = subprocessors.create_active(DATA, today(), ACTOR)
     newer = subprocessors.SubProcessorData("Snelpost", "Snelpost B.V.", "Verzenden van e-mail",
                                            ("email",), ("NL",))
-    replace = subprocessors.announce("replace", reason="Goedkoper", actor=ACTOR,
+    replace = announcements.announce("replace", reason="Goedkoper", actor=ACTOR,
                                      subprocessor=old, data=newer,
                                      effective_on=today() + timedelta(days=30))
     other = subprocessors.create_active(subprocessors.SubProcessorData(
         "Kluis", "Kluis B.V.", "Back-up", ("offsite_backup",), ("NL",)), today(), ACTOR)
     with pytest.raises(ServiceError):  # outside the EEA without a basis
-        subprocessors.announce("countries", reason="Uitbreiding", actor=ACTOR,
+        announcements.announce("countries", reason="Uitbreiding", actor=ACTOR,
                                subprocessor=other, new_countries=("NL", "CH"),
                                effective_on=today() + timedelta(days=30))
-    move = subprocessors.announce("countries", reason="Uitbreiding", actor=ACTOR,
+    move = announcements.announce("countries", reason="Uitbreiding", actor=ACTOR,
                                   subprocessor=other, new_countries=("NL", "CH"),
                                   new_transfer_basis="adequacy",
                                   effective_on=today() + timedelta(days=45))
     assert replace.affected_services() == {"email"}
-    subprocessors.apply_due(ACTOR, today=today() + timedelta(days=45))
+    announcements.apply_due(ACTOR, today=today() + timedelta(days=45))
     names = {sp.name: sp for sp in subprocessors.register()}
     assert "Postbode Mail B.V." not in names and names["Snelpost"].status == "active"
     assert names["Kluis"].countries == ["NL", "CH"] and names["Kluis"].outside_eea
@@ -304,14 +304,14 @@ def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(app,
         notifications.create_notices(ann.id)
         objection = objections.submit(org, ann, "Liever niet, dank u wel.", Actor(user=owner))
         with pytest.raises(ServiceError):
-            subprocessors.withdraw(ann, "", ACTOR)
-        subprocessors.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
+            announcements.withdraw(ann, "", ACTOR)
+        announcements.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
         assert objection.status == "resolved" and objection.resolution == "not_used"
         assert objections.deadline_passed(ann)
-        assert subprocessors.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
+        assert announcements.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
         assert db.session.get(SubProcessor, ann.subprocessor_id).status == "ended"
         with pytest.raises(ServiceError):
-            subprocessors.withdraw(ann, "Nogmaals", ACTOR)
+            announcements.withdraw(ann, "Nogmaals", ACTOR)
         def told() -> bool:
             db.session.rollback()  # never keep SQLite's write lock while the worker writes
             count = db.session.scalar(select(func.count()).select_from(Notice).where(

@@ -14,7 +14,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Invitation, Notice, Role
 from portal.models import utcnow as now
-from portal.services import objections, signatures, subprocessors
+from portal.services import announcements, objections, preparation, signing, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
@@ -47,11 +47,11 @@ def world(app):
         make_revision(org_b)
         make_revision(org_b, large_scale=True)  # revision 2 exists only for B
         actor = Actor(label_override="test")
-        prepared_b = signatures.prepare(org_b, people["owner_b"], actor)
-        signed_b = signatures.sign(prepared_b, signatures.Confirmation(
+        prepared_b = preparation.prepare(org_b, people["owner_b"], actor)
+        signed_b = signing.sign(prepared_b, signing.Confirmation(
             prepared_b.signatory_name, prepared_b.signatory_function, True),
             people["owner_b"], None, actor)
-        announcement = subprocessors.announce(
+        announcement = announcements.announce(
             "add", reason="Nieuwe mailpartner", actor=actor,
             effective_on=now().date() + timedelta(days=40),
             data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",

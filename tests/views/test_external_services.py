@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.documents import validation
+from portal.documents.pades import validation
 from portal.extensions import db
 from portal.models import Role, SignedAgreement
 from portal.services import trust
@@ -55,7 +55,7 @@ def _issue_seal(app, name: str):
     """A seal key and certificate from the portal's own signing CA (as an operator would)."""
     from datetime import UTC, datetime
 
-    from portal.documents import pki
+    from portal.documents.pades import pki
 
     with app.app_context():
         auth = trust.authority()

@@ -33,7 +33,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import notifications, storage, subprocessors
+from portal.services import announcements, notifications, storage, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions, Mailbox
 from tests.documents.tools import pdf_text
@@ -351,7 +351,7 @@ def _signed_elsewhere(unsigned: bytes) -> bytes:
     """Signed in another tool with a certificate whose names and fields are markup."""
     from datetime import UTC, datetime
 
-    from portal.documents import pki, signing, timestamps
+    from portal.documents.pades import pki, signing, timestamps
 
     now = datetime.now(UTC)
     other = pki.create_authority(CA, "http://127.0.0.1:9", now)
@@ -398,7 +398,7 @@ def two_customers(app):
         owner = make_user(own, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
         stranger = make_user(other, Role.CUSTOMER_OWNER, email="owner@geheim.nl")
         admin = make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
-        subprocessors.announce(  # its objections can be filtered by status
+        announcements.announce(  # its objections can be filtered by status
             "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
             effective_on=utcnow().date() + timedelta(days=40),
             data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import ConfigError, check_production, load
 from portal.models import Role
 from tests.factories import PASSWORD, make_org, make_user, persist

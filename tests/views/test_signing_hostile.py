@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import IssuedCertificate, Objection, Role, SignedAgreement, utcnow
-from portal.services import storage, subprocessors
+from portal.services import announcements, storage, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions
 from tests.factories import make_org, make_revision, make_user, persist, valid_choices
@@ -73,7 +73,7 @@ def test_two_simultaneous_sign_submits_sign_once(app):
 def test_two_simultaneous_objections_leave_one_open(app):
     _org, owner = _owner(app)
     with app.app_context():
-        ann = subprocessors.announce(
+        ann = announcements.announce(
             "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
             effective_on=utcnow().date() + timedelta(days=30),
             data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
@@ -100,8 +100,8 @@ def test_two_simultaneous_objections_leave_one_open(app):
 KILLER = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
-from portal import create_app
-from portal.services import signatures, storage
+from portal.app import create_app
+from portal.services import preparation, signing, storage
 from portal.models import Organization, User
 from portal.services.context import Actor
 from portal.extensions import db
@@ -109,7 +109,7 @@ app = create_app({config!r})
 with app.app_context():
     org = db.session.get(Organization, {org_id})
     owner = db.session.get(User, {owner_id})
-    prepared = signatures.prepare(org, owner, Actor(user=owner))
+    prepared = preparation.prepare(org, owner, Actor(user=owner))
     real = storage._write_atomic
     def die_mid_write(path, data):
         if "/signed/" in str(path):
@@ -118,7 +118,7 @@ with app.app_context():
             os.kill(os.getpid(), signal.SIGKILL)
         return real(path, data)
     storage._write_atomic = die_mid_write
-    signatures.sign(prepared, signatures.Confirmation("Petra Jansen", "Directeur", True),
+    signing.sign(prepared, signing.Confirmation("Petra Jansen", "Directeur", True),
                     owner, None, Actor(user=owner))
 """
 
@@ -146,7 +146,7 @@ def test_a_process_killed_while_signing_leaves_no_row_and_no_file(app, tmp_path)
     old = time.time() - 3600
     for path in leftovers:
         os.utime(path, (old, old))
-    from portal import create_app
+    from portal.app import create_app
 
     restarted = create_app(dict(config))
     assert not list((files / "signed").glob(".*.tmp"))

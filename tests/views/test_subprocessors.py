@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Announcement, Objection, Role, SubProcessor, utcnow
-from portal.services import mail, subprocessors
+from portal.services import announcements, mail, subprocessors
 from portal.services.context import Actor
 from tests.conftest import AuthActions
 from tests.factories import make_org, make_revision, make_staff, make_user, persist, valid_choices
@@ -39,7 +39,7 @@ def test_public_register_and_exports(app, client, people):
     assert "Rekencentrum Noord" in client.get("/subprocessors.csv").get_data(as_text=True)
     with app.app_context():  # an announced change shows in the exports before it takes effect
         effective = utcnow().date() + timedelta(days=40)
-        subprocessors.announce("countries", reason="Tweede locatie", actor=Actor(
+        announcements.announce("countries", reason="Tweede locatie", actor=Actor(
             label_override="test"), subprocessor=db.session.scalars(select(SubProcessor)).one(),
             effective_on=effective, new_countries=("NL", "DE"))
     entry = client.get("/subprocessors.json").json["subprocessors"][0]
@@ -152,7 +152,7 @@ def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
         agreements.save(org, valid_choices(selected={**valid_choices().selected,
                                                      "services": ("webhosting",)}),
                         Actor(label_override="test"))
-        ann = subprocessors.announce(
+        ann = announcements.announce(
             "add", reason="Betere aflevering", effective_on=utcnow().date() + timedelta(days=31),
             actor=Actor(label_override="test"), data=subprocessors.SubProcessorData(
                 "Postbode Mail", "Postbode Mail B.V.", "Verzenden van e-mail", ("email",),
@@ -213,7 +213,7 @@ def test_withdrawing_without_a_reason_shows_the_error_at_the_field(app, people):
     staff.login_user(admin)
     with app.app_context():
         sp = db.session.scalars(select(SubProcessor)).one()
-        ann = subprocessors.announce("remove", reason="Eigen rekencentrum",
+        ann = announcements.announce("remove", reason="Eigen rekencentrum",
                                      actor=Actor(label_override="test"), subprocessor=sp,
                                      effective_on=utcnow().date() + timedelta(days=45))
         path = f"/staff/announcements/{ann.id}"

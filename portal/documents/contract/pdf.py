@@ -1,0 +1,153 @@
+"""The tailored agreement as a PDF/A-3b file, typeset with typst.
+
+Customer text never enters typst markup: the template reads every string from a JSON input,
+so a name like ``#pdf.attach(..)`` or ``*bold*`` is printed as written. Fonts come from the
+typst package itself (Libertinus Serif), never from the host, so every machine renders the
+same bytes for the same input.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from importlib.resources import files
+
+import segno
+import typst
+
+from . import wording
+from .document import Document, dutch_date
+from .frozen import Evidence, FrozenDocument
+from .layout import (
+    EVIDENCE_HEADING,
+    EVIDENCE_INTRO,
+    OBJECTIONS_HEADING,
+    SIGNING_HEADING,
+    SIGNING_INTRO,
+    SUBPROCESSORS_HEADING,
+    SUBPROCESSORS_INTRO,
+    SUBPROCESSORS_NONE,
+    Attachment,
+    PdfSpec,
+    SignatureBlock,
+    SubProcessorLine,
+)
+
+__all__ = ["Attachment", "PdfSpec", "RenderError", "SignatureBlock", "SubProcessorLine",
+           "render", "render_frozen", "text_lines"]
+
+PDF_STANDARD = "a-3b"  # PDF/A-3 allows the choices as an embedded (associated) JSON file
+
+
+class RenderError(RuntimeError):
+    """typst refused the document (a bug in the template, never in customer input)."""
+
+
+def render(document: Document, spec: PdfSpec) -> bytes:
+    """The agreement as PDF/A-3b bytes: text, signature page, evidence, QR code, attachments."""
+    inputs = {"data": json.dumps(_data(document, spec), ensure_ascii=False),
+              "qr": _qr_svg(spec.verify_url)}
+    for index, attachment in enumerate(spec.attachments):
+        # sys.inputs holds strings only; the JSON attachments are UTF-8 text.
+        inputs[f"file{index}"] = attachment.data.decode("utf-8")
+    try:
+        return typst.compile(_template(), sys_inputs=inputs, pdf_standards=[PDF_STANDARD],
+                             ignore_system_fonts=True, font_paths=[_fonts()],
+                             timestamp=int(spec.created.timestamp()))
+    except typst.TypstError as error:  # pragma: no cover - template bugs only
+        raise RenderError(str(error)) from error
+
+
+def render_frozen(frozen: FrozenDocument, evidence: Evidence | None = None) -> bytes:
+    """A prepared agreement's PDF: unsigned for review, or with the evidence for signing."""
+    return render(frozen.document, wording.pdf_spec(frozen, evidence))
+
+
+def text_lines(document: Document, spec: PdfSpec) -> list[str]:
+    """What the pages after the agreement say (signature page, evidence), in order."""
+    lines = []
+    if spec.subprocessors is not None:
+        lines += [SUBPROCESSORS_HEADING, SUBPROCESSORS_INTRO]
+        if not spec.subprocessors:
+            lines.append(SUBPROCESSORS_NONE)
+        for line in spec.subprocessors:
+            lines += [line.name, line.activity, line.countries]
+            if line.note:
+                lines.append(line.note)
+        if spec.objections:
+            lines.append(OBJECTIONS_HEADING)
+            lines += list(spec.objections)
+    lines += [SIGNING_HEADING, SIGNING_INTRO]
+    for block in spec.signatures:
+        lines += [block.role, block.organization]
+        for label, value in block.rows:
+            lines += [label, value]
+    if spec.evidence:
+        lines += [EVIDENCE_HEADING, EVIDENCE_INTRO]
+        for label, value in spec.evidence:
+            lines += [label, value]
+    return lines
+
+
+@cache
+def _template() -> bytes:
+    return files(__package__).joinpath("typst/agreement.typ").read_bytes()
+
+
+def _fonts() -> str:
+    return str(files(__package__).joinpath("fonts"))
+
+
+def _qr_svg(url: str) -> str:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, svgns=True, border=0)
+    return out.getvalue().decode()
+
+
+def _data(doc: Document, spec: PdfSpec) -> dict:
+    header = []
+    for party in doc.parties:
+        value = [f"{party.name}, KvK {party.kvk_number}"]
+        if party.address:
+            value.append(party.address)
+        if party.customer_number:
+            value.append(f"Klantnummer {party.customer_number}")
+        header.append((party.role, "\n".join(value)))
+    header += [(detail.label, detail.value) for detail in doc.details]
+    customer = doc.parties[-1].name if doc.parties else ""
+    return {
+        "title": doc.title,
+        "provider": doc.parties[0].name if doc.parties else "",
+        "customer": customer,
+        "document_id": spec.document_id,
+        "date": [spec.created.year, spec.created.month, spec.created.day],
+        "version_line": f"Versie {doc.version} van {dutch_date(doc.published)}",
+        "footer": spec.footer or f"Document {spec.document_id}",
+        "verify_url": spec.verify_url,
+        "qr_alt": f"QR-code naar {spec.verify_url}",
+        "draft_note": spec.draft_note,
+        "header": header,
+        "preamble": doc.preamble,
+        "articles": [{"heading": a.heading,
+                      "clauses": [{"number": c.number, "text": c.text, "items": list(c.items)}
+                                  for c in a.clauses]} for a in doc.articles],
+        "annex1": {"heading": doc.annex1_heading, "closing": doc.annex1_closing,
+                   "lists": [{"heading": f"{lst.code}. {lst.heading}",
+                              "entries": list(lst.entries)} for lst in doc.annex1]},
+        "annex2": {"heading": doc.annex2_heading, "intro": doc.annex2_intro,
+                   "items": list(doc.annex2_items)},
+        "subprocessors": None if spec.subprocessors is None else {
+            "heading": SUBPROCESSORS_HEADING, "intro": SUBPROCESSORS_INTRO,
+            "none": SUBPROCESSORS_NONE, "objections_heading": OBJECTIONS_HEADING,
+            "rows": [{"name": x.name, "activity": x.activity, "countries": x.countries,
+                      "note": x.note} for x in spec.subprocessors],
+            "objections": list(spec.objections)},
+        "signing": {"heading": SIGNING_HEADING, "intro": SIGNING_INTRO,
+                    "blocks": [{"role": b.role, "organization": b.organization,
+                                "rows": [list(r) for r in b.rows]} for b in spec.signatures]},
+        "evidence": {"heading": EVIDENCE_HEADING, "intro": EVIDENCE_INTRO,
+                     "rows": [list(r) for r in spec.evidence]},
+        "attachments": [{"name": a.name, "mime": a.mime, "description": a.description,
+                         "input": f"file{i}"} for i, a in enumerate(spec.attachments)],
+    }

@@ -1,0 +1,111 @@
+"""How the PDF words what a frozen document holds: signature blocks, the sub-processor page,
+objections and the evidence page, in the agreement's language (Dutch) and its terms
+("Verwerker", "Verwerkingsverantwoordelijke")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from .document import AUTHORITY_TEXT, dutch_date
+from .frozen import Evidence, FrozenDocument, ObjectionEntry, SubProcessorEntry
+from .layout import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
+
+CUSTOMER_ROLE = "Verwerkingsverantwoordelijke"
+PROVIDER_ROLE = "Verwerker"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# Keyed by the portal's values for transfer bases, objection statuses and resolutions;
+# tests/documents checks that every value the portal knows has its words here.
+BASIS_TEXT = {"adequacy": "adequaatheidsbesluit", "scc": "modelcontractbepalingen",
+              "bcr": "bindende bedrijfsvoorschriften", "derogation": "uitzondering (AVG art. 49)"}
+STATUS_TEXT = {"submitted": "ingediend", "in_review": "in behandeling", "resolved": "afgehandeld"}
+RESOLUTION_TEXT = {"not_used": "subverwerker wordt niet voor Verwerkingsverantwoordelijke "
+                               "gebruikt", "withdrawn": "ingetrokken",
+                   "terminates_service": "Verwerkingsverantwoordelijke beëindigt de dienst"}
+
+
+def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpec:
+    """Everything the PDF holds beyond the agreement's text, in words."""
+    when = (dutch_date(evidence.signed_at.astimezone(AMSTERDAM).date()) if evidence
+            else "bij ondertekening")
+    name = evidence.name if evidence else frozen.signatory.name
+    function = evidence.function if evidence else frozen.signatory.function
+    return PdfSpec(
+        document_id=frozen.document_id,
+        verify_url=frozen.verify_url,
+        created=frozen.created,
+        footer=f"Verwerkersovereenkomst {frozen.customer_number} · document {frozen.document_id}",
+        signatures=(
+            SignatureBlock(CUSTOMER_ROLE, frozen.customer, (
+                ("Naam", name), ("Functie", function),
+                ("Bevoegdheid", AUTHORITY_TEXT.get(frozen.signatory.authority, "–")),
+                ("Datum", when))),
+            SignatureBlock(PROVIDER_ROLE, frozen.provider, (
+                ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
+        ),
+        evidence=evidence_rows(frozen, evidence) if evidence else (),
+        subprocessors=tuple(subprocessor_line(entry) for entry in frozen.subprocessors),
+        objections=tuple(objection_line(entry) for entry in frozen.objections),
+        attachments=(Attachment(
+            "bijlage-1-keuzes.json", frozen.choices_json.encode(),
+            "De keuzes van Verwerkingsverantwoordelijke voor Bijlage 1 (machineleesbaar)"),)
+        if frozen.choices_json else (),
+    )
+
+
+def subprocessor_line(entry: SubProcessorEntry) -> SubProcessorLine:
+    note = ""
+    if entry.outside_eea:
+        note = f"buiten de EU/EER; grondslag: {BASIS_TEXT.get(entry.transfer_basis, '–')}"
+    return SubProcessorLine(f"{entry.name} ({entry.legal_entity})", entry.activity,
+                            ", ".join(entry.countries), note)
+
+
+def objection_line(entry: ObjectionEntry) -> str:
+    text = (f"{entry.subprocessor} (wijziging per {dutch_date(entry.effective_on)}): "
+            f"bezwaar van {dutch_date(entry.submitted_on)}, "
+            f"{STATUS_TEXT.get(entry.status, entry.status)}")
+    if entry.resolution:
+        text += f" – {RESOLUTION_TEXT.get(entry.resolution, entry.resolution)}"
+    return text
+
+
+def evidence_rows(frozen: FrozenDocument, evidence: Evidence) -> tuple[tuple[str, str], ...]:
+    if evidence.used_totp is None or evidence.authenticated_at is None:
+        auth_text = "onbekend"
+    else:
+        method = ("wachtwoord en tweestapsverificatie (TOTP)" if evidence.used_totp
+                  else "wachtwoord")
+        auth_text = (f"Inloggen met {method}; identiteit opnieuw bevestigd op "
+                     f"{moment(evidence.authenticated_at)}")
+    return (
+        ("Document", frozen.document_id),
+        ("Overeenkomst", f"versie {frozen.document.version}, keuzes revisie "
+                         f"{evidence.revision}"),
+        ("Ondertekenaar", f"{evidence.name}, {evidence.function}"),
+        ("Bevoegdheid", "bevestigd door de ondertekenaar" if evidence.authority_confirmed
+         else "niet bevestigd"),
+        ("E-mailadres", evidence.email),
+        ("Tijdstip", moment(evidence.signed_at)),
+        ("Authenticatie", auth_text),
+        ("IP-adres", evidence.ip or "onbekend"),
+        ("Browser", (evidence.user_agent or "onbekend")[:300]),
+        ("SHA-256 van het ongetekende document", grouped(evidence.unsigned_sha256)),
+        ("Certificaat ondertekenaar", f"eenmalig, uitgegeven door "
+                                      f"{evidence.certificate_issuer}, "
+                                      f"serienummer {evidence.certificate_serial:x}; de sleutel "
+                                      f"is na deze handtekening vernietigd"),
+    )
+
+
+def moment(value: datetime) -> str:
+    """A moment as Dutch law reads it, with UTC beside it: 1 december 2026 15:04:05 ..."""
+    local = value.astimezone(AMSTERDAM)
+    return (f"{dutch_date(local.date())} {local:%H:%M:%S} Nederlandse tijd "
+            f"({value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+
+
+def grouped(digest: str, size: int = 8) -> str:
+    """A hash in groups, so it wraps on paper and is easy to compare by eye."""
+    return " ".join(digest[i:i + size] for i in range(0, len(digest), size))

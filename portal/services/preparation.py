@@ -1,0 +1,143 @@
+"""Preparing the agreement for signing: the customer's choices, frozen into a PDF to review.
+
+The prepared document is rendered once and stored encrypted; while the choices, the agreement
+version and the signatory stay the same, the same prepared document is offered again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.documents.contract import Signatory, pdf
+from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
+from portal.documents.pades import validation
+from portal.extensions import db
+from portal.models import (
+    ChoiceRevision,
+    Organization,
+    PreparedDocument,
+    SignedAgreement,
+    SubProcessorStatus,
+    User,
+    utcnow,
+)
+from portal.services import (
+    ServiceError,
+    agreements,
+    audit,
+    integrity,
+    mail,
+    objections,
+    signed_copies,
+    storage,
+    subprocessors,
+)
+from portal.services.context import Actor
+
+
+class AlreadySigned(ServiceError):
+    """The current agreement already covers these choices and this agreement version."""
+
+    def __init__(self, agreement: SignedAgreement):
+        super().__init__(_("Your current choices are already signed (document %(id)s). "
+                           "Change your choices first if the agreement must change.",
+                           id=agreement.public_id))
+        self.agreement = agreement
+
+
+def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
+    """The unsigned PDF of the latest revision, frozen; reused while nothing changed."""
+    rev = agreements.latest_revision(org)
+    if rev is None:
+        raise ServiceError(_("Make your choices first."))
+    template = agreements.current_template()
+    if agreements.problems(template, rev.choices):
+        raise ServiceError(_("Your choices are incomplete for the current agreement version; "
+                              "check them first."))
+    current = signed_copies.current_agreement(org)
+    if current is not None and current.revision_id == rev.id \
+            and current.template_id == template.id:
+        raise AlreadySigned(current)
+    signatory = rev.choices.signatory
+    existing = db.session.scalar(
+        select(PreparedDocument).where(
+            PreparedDocument.organization_id == org.id, PreparedDocument.revision_id == rev.id,
+            PreparedDocument.template_id == template.id,
+            PreparedDocument.signatory_name == signatory.name,
+            PreparedDocument.signatory_function == signatory.function,
+            ~PreparedDocument.id.in_(select(SignedAgreement.prepared_id)))
+        .order_by(PreparedDocument.id.desc()).limit(1))
+    if existing is not None:
+        return existing
+    public_id = _new_public_id(org)
+    now = utcnow()
+    data = pdf.render_frozen(freeze(org, rev, public_id, now))
+    with storage.staged():
+        key = storage.put(data, "prepared")
+        prepared = PreparedDocument(
+            organization_id=org.id, public_id=public_id, revision_id=rev.id,
+            template_id=template.id, created_at=now, created_by_id=user.id,
+            signatory_name=signatory.name, signatory_function=signatory.function,
+            sha256=validation.sha256(data), size=len(data), file_key=key)
+        db.session.add(prepared)
+        db.session.flush()
+        audit.record("agreement.prepared", actor=actor, organization=org, obj=prepared,
+                     details={"document": public_id, "revision": rev.number,
+                              "template": template.version, "sha256": prepared.sha256})
+        db.session.commit()
+    return prepared
+
+
+def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime,
+           name: str | None = None, function: str | None = None) -> FrozenDocument:
+    """Everything the document shows, from the records as they are now."""
+    signatory = rev.choices.signatory
+    return FrozenDocument(
+        document=agreements.document(org, rev),
+        document_id=public_id,
+        customer_number=org.customer_number,
+        verify_url=mail.link("verify.status", public_id=public_id),
+        created=now,
+        signatory=Signatory(signatory.name if name is None else name,
+                            signatory.function if function is None else function,
+                            signatory.authority),
+        provider=current_app.config["PKI_ORGANIZATION"],
+        subprocessors=tuple(
+            SubProcessorEntry(sp.name, sp.legal_entity, sp.activity, tuple(sp.countries),
+                              sp.outside_eea, sp.transfer_basis)
+            for sp in subprocessors.for_organization(org)
+            if sp.status == SubProcessorStatus.ACTIVE),
+        objections=tuple(
+            ObjectionEntry(o.announcement.subprocessor.name, o.announcement.effective_on,
+                           o.created_at.date(), o.status, o.resolution or "")
+            for o in reversed(objections.for_organization(org))),
+        choices_json=json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2),
+    )
+
+
+def prepared_pdf(prepared: PreparedDocument) -> bytes:
+    """The stored unsigned PDF, after checking it against its recorded SHA-256."""
+    return integrity.checked(storage.get(prepared.file_key), prepared.sha256, prepared.file_key)
+
+
+def find(public_id: str) -> PreparedDocument | None:
+    """A prepared document by its number (a customer finds only its own: models.scoping)."""
+    return db.session.scalar(select(PreparedDocument)
+                             .where(PreparedDocument.public_id == public_id))
+
+
+def still_current(prepared: PreparedDocument) -> bool:
+    """False when the choices or the agreement version changed after preparing."""
+    rev = agreements.latest_revision(prepared.organization)
+    return rev is not None and rev.id == prepared.revision_id \
+        and prepared.template_id == agreements.current_template().id
+
+
+def _new_public_id(org: Organization) -> str:
+    return f"{org.customer_number}-{secrets.token_hex(6).upper()}"

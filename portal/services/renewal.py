@@ -1,0 +1,79 @@
+"""Keeping signed agreements valid for years: fresh archive timestamps before the last one's
+proof ages (PAdES B-LTA, ETSI EN 319 102-1). Earlier bytes stay as their own version."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.documents.pades import signing, validation
+from portal.extensions import db
+from portal.models import AgreementFile, FileReason, SignedAgreement, utcnow
+from portal.services import audit, integrity, storage, trust
+from portal.services.context import Actor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenewalResult:
+    renewed: list[str]
+    failed: list[tuple[str, str]]
+
+
+def renew_after(last_stamp: datetime) -> datetime:
+    """When a file stamped at ``last_stamp`` is due for a fresh archive timestamp."""
+    return last_stamp + timedelta(days=current_app.config["TIMESTAMP_RENEW_DAYS"])
+
+
+def renew_due(actor: Actor, now: datetime | None = None) -> RenewalResult:
+    """Add a fresh archive timestamp to every stored agreement whose last one ages."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(AgreementFile).where(AgreementFile.renew_after <= now)
+        .where(AgreementFile.id.in_(select(func.max(AgreementFile.id))
+                                    .group_by(AgreementFile.agreement_id)))
+        .order_by(AgreementFile.id)).all()
+    renewed, failed = [], []
+    for file in due:
+        agreement = file.agreement
+        try:
+            renew(agreement, actor, now)
+            renewed.append(agreement.public_id)
+        except Exception as error:  # one bad file must not stop the others
+            db.session.rollback()
+            log.exception("renewal of %s failed", agreement.public_id)
+            failed.append((agreement.public_id, str(error)))
+    return RenewalResult(renewed, failed)
+
+
+def renew(agreement: SignedAgreement, actor: Actor, now: datetime | None = None) -> AgreementFile:
+    """One renewal: the previous bytes stay as their own version."""
+    now = now or utcnow()
+    file = agreement.file
+    data = integrity.checked(storage.get(file.file_key), file.sha256, file.file_key)
+    auth = trust.authority()
+    certs = [auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert]
+    fresh = signing.renew(data, trust.timestamper(at=now if not trust.external_tsa() else None),
+                          trust_roots=trust.trust_roots(),
+                          revocation=trust.revocation(certs, now), at=now,
+                          allow_fetching=trust.external_tsa())
+    sha = validation.sha256(fresh)
+    with storage.staged():
+        key = storage.put(fresh, "signed")
+        new = AgreementFile(organization_id=agreement.organization_id, agreement_id=agreement.id,
+                            version=file.version + 1, reason=FileReason.RENEWED, sha256=sha,
+                            size=len(fresh), file_key=key, last_timestamp_at=now,
+                            renew_after=renew_after(now), created_at=now)
+        db.session.add(new)
+        audit.record("agreement.timestamp_renewed", actor=actor,
+                     organization=agreement.organization_id, obj=agreement,
+                     details={"document": agreement.public_id, "version": new.version,
+                              "previous_sha256": file.sha256, "sha256": sha})
+        db.session.commit()
+    db.session.refresh(agreement)
+    return new

@@ -1,0 +1,119 @@
+"""The customer's agreement: Bijlage 1 choices, preview, standard text, history, exports."""
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from portal.services import ServiceError, agreements, signed_copies
+from portal.web.agreement.forms import choices_form, choices_from, item_runs, suggestion_names
+from portal.web.context import current_actor
+from portal.web.forms import apply_error
+from portal.web.guards import customer_required
+
+bp = Blueprint("agreement", __name__, url_prefix="/agreement")
+
+
+def _revision_or_404(number: int | None):
+    """The requested revision of the user's organization (the latest when None)."""
+    org = current_user.organization
+    rev = agreements.latest_revision(org) if number is None else agreements.revision(org, number)
+    if rev is None:
+        abort(404)
+    return rev
+
+
+@bp.get("/")
+@customer_required
+def overview():
+    org = current_user.organization
+    latest = agreements.latest_revision(org)
+    return render_template("agreement/overview.html", latest=latest,
+                           template=agreements.current_template(),
+                           signed=signed_copies.current_agreement(org))
+
+
+@bp.route("/choices", methods=["GET", "POST"])
+@customer_required
+def edit_choices():
+    org = current_user.organization
+    template = agreements.current_template()
+    doc_template = template.document_template
+    latest = agreements.latest_revision(org)
+    if not current_user.is_owner:
+        if request.method == "POST":
+            abort(403)
+        return render_template("agreement/choices_readonly.html", latest=latest)
+    form = choices_form(doc_template, latest.choices if latest else None)
+    if form.validate_on_submit():
+        try:
+            rev = agreements.save(org, choices_from(form, doc_template), current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            if rev is None:
+                flash(_("Nothing changed since the last save."), "info")
+            else:
+                flash(_("Saved as revision %(n)d. Check the agreement below.", n=rev.number),
+                      "success")
+            return redirect(url_for("agreement.preview"))
+    return render_template("agreement/choices.html", form=form, template=doc_template,
+                           suggestions=suggestion_names(doc_template, form.services.data),
+                           item_runs=item_runs, latest=latest)
+
+
+@bp.get("/preview")
+@customer_required
+def preview():
+    number = request.args.get("revision", type=int)
+    org = current_user.organization
+    if number is None and agreements.latest_revision(org) is None:
+        flash(_("Make your choices first; then you can read your agreement."), "info")
+        return redirect(url_for("agreement.edit_choices"))
+    rev = _revision_or_404(number)
+    return render_template("agreement/preview.html", rev=rev, latest=number is None,
+                           document_html=agreements.document_html(org, rev))
+
+
+@bp.get("/standard")
+@customer_required
+def standard_text():
+    """The agreement before any choice: everything but Bijlage 1 is the same for everyone."""
+    return render_template("agreement/standard.html",
+                           document_html=agreements.standard_html(current_user.organization))
+
+
+@bp.get("/history")
+@customer_required
+def history():
+    org = current_user.organization
+    revs = agreements.revisions(org)
+    return render_template("agreement/history.html", revisions=revs,
+                           changes=agreements.changes_by_number(revs))
+
+
+@bp.get("/history/<int:number>")
+@customer_required
+def show_revision(number: int):
+    rev = _revision_or_404(number)
+    return render_template("agreement/revision.html", rev=rev)
+
+
+@bp.get("/export.<fmt>")
+@customer_required
+def export(fmt: str):
+    if fmt not in ("json", "csv"):
+        abort(404)
+    org = current_user.organization
+    rev = _revision_or_404(request.args.get("revision", type=int))
+    agreements.record_export(org, rev, fmt, current_actor())
+    name = secure_filename(f"bijlage1-{org.customer_number}-r{rev.number}.{fmt}")
+    if fmt == "json":
+        body = json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2)
+        mimetype = "application/json"
+    else:
+        body, mimetype = agreements.export_csv(org, rev), "text/csv"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

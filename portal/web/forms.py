@@ -1,0 +1,86 @@
+"""Form pieces shared by the blueprints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.models import Role
+from portal.services import ServiceError
+from portal.services.audit import EventFilter
+
+
+class ActionForm(FlaskForm):
+    """A bare form: a CSRF-protected button."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# What each role may do, as the invitation and role forms offer it.
+CUSTOMER_ROLE_CHOICES = [
+    SelectChoice(Role.CUSTOMER_MEMBER.value, _l("Member: can view")),
+    SelectChoice(Role.CUSTOMER_OWNER.value, _l("Owner: can manage, sign and invite")),
+]
+STAFF_ROLE_CHOICES = [
+    SelectChoice(Role.STAFF.value, _l("Staff")),
+    SelectChoice(Role.STAFF_ADMIN.value, _l("Staff administrator: also manages staff accounts")),
+]
+
+
+def apply_error(form, error: ServiceError) -> None:
+    """Show a service's refusals next to the fields they concern (or above the form)."""
+    for name, message in getattr(error, "problems", [(error.field, error.message)]):
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def new_password_field(label=None) -> PasswordField:
+    # Long enough for passphrases; the service applies the real policy (NIST SP 800-63B).
+    return PasswordField(
+        label or _l("New password"),
+        validators=[InputRequired(), Length(max=256)],
+        description=_l("At least 15 characters. A sentence or a few unrelated words works "
+                       "well; spaces and any characters are allowed."),
+        render_kw={"autocomplete": "new-password", "data-password-toggle": "true"},
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor e-mail contains"), validators=[Optional(), Length(max=254)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+    def filters(self, organization_id: int | None = None) -> EventFilter:
+        """The filter the form describes; invalid fields are ignored (and marked)."""
+        self.validate()
+
+        def day(value, extra=0):
+            if not value:
+                return None
+            return datetime.combine(value, time(), UTC) + timedelta(days=extra)
+
+        return EventFilter(
+            action=(self.action.data or "").strip() if not self.action.errors else "",
+            actor=(self.actor.data or "").strip() if not self.actor.errors else "",
+            organization_id=organization_id,
+            date_from=day(self.date_from.data) if not self.date_from.errors else None,
+            date_to=day(self.date_to.data, 1) if not self.date_to.errors else None,
+        )

@@ -1,0 +1,5 @@
+"""The start page (dashboard), the language switch and the health check."""
+
+from portal.web.main.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,89 @@
+"""A customer's organization: its people, invitations and audit log."""
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import Invitation, Role, User
+from portal.services import ServiceError, audit, invitations, users
+from portal.web import memberships
+from portal.web.context import current_actor
+from portal.web.forms import ActionForm, AuditFilterForm, apply_error
+from portal.web.guards import customer_required, owner_required
+from portal.web.organization.forms import InviteForm, RoleForm
+from portal.web.responses import csv_response, paginate
+
+bp = Blueprint("organization", __name__, url_prefix="/organization")
+
+
+@bp.get("/")
+@customer_required
+def overview():
+    org = current_user.organization
+    return render_template(
+        "organization/overview.html", org=org, members=users.members(org),
+        invitations=invitations.list_for(org) if current_user.is_owner else [],
+        role_form=RoleForm(), action_form=ActionForm(),
+    )
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@owner_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitations.invite(current_user.organization, form.email.data, form.name.data,
+                               Role(form.role.data), current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("organization.overview"))
+    return render_template("organization/invite.html", form=form)
+
+
+@bp.post("/members/<int:user_id>/role")
+@owner_required
+def change_role(user_id: int):
+    memberships.change_role(db.get_or_404(User, user_id), RoleForm())
+    return redirect(url_for("organization.overview"))
+
+
+@bp.post("/members/<int:user_id>/active")
+@owner_required
+def set_active(user_id: int):
+    memberships.set_active(db.get_or_404(User, user_id))
+    return redirect(url_for("organization.overview"))
+
+
+@bp.post("/invitations/<int:invitation_id>/<action>")
+@owner_required
+def invitation_action(invitation_id: int, action: str):
+    memberships.invitation_action(db.get_or_404(Invitation, invitation_id), action)
+    return redirect(url_for("organization.overview"))
+
+
+@bp.get("/audit")
+@owner_required
+def audit_log():
+    form = AuditFilterForm(request.args)
+    page = paginate(audit.events_query(form.filters(current_user.organization_id)))
+    return render_template("organization/audit.html", form=form, page=page)
+
+
+@bp.get("/audit.csv")
+@owner_required
+def audit_csv():
+    org = current_user.organization
+    filters = AuditFilterForm(request.args).filters(org.id)
+    rows = audit.export_csv(filters, current_actor(), org)
+    return csv_response(rows, f"audit-{org.customer_number}.csv")

@@ -1,0 +1,66 @@
+"""The embedded PKI's public face: CA certificates, CRLs and an OCSP responder."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from cryptography.hazmat.primitives import hashes, serialization
+from flask import Blueprint, Response, abort, render_template, request
+
+from portal.extensions import csrf
+from portal.services import trust
+
+bp = Blueprint("pki", __name__, url_prefix="/pki")
+
+PUBLISHED = ("root", "signing_ca")
+
+
+@bp.get("/")
+def index():
+    auth = trust.authority()
+    certs = []
+    for role in ("root", "signing_ca", "seal", "tsa"):
+        cert = getattr(auth, role).cert
+        certs.append((role, cert, cert.fingerprint(hashes.SHA256()).hex(":")))
+    return render_template("pki/index.html", certs=certs)
+
+
+@bp.get("/<role>.crt")
+def certificate(role: str):
+    if role not in ("root", "signing_ca", "seal", "tsa"):
+        abort(404)
+    cert = getattr(trust.authority(), role).cert
+    return Response(cert.public_bytes(serialization.Encoding.DER),
+                    mimetype="application/pkix-cert",
+                    headers={"Content-Disposition": f'attachment; filename="{role}.crt"'})
+
+
+@bp.get("/<role>.crl")
+def crl(role: str):
+    if role not in PUBLISHED:
+        abort(404)
+    return Response(trust.crl(role), mimetype="application/pkix-crl",
+                    headers={"Cache-Control": "max-age=3600"})
+
+
+@bp.post("/ocsp")
+@csrf.exempt
+def ocsp_post():
+    if request.content_length and request.content_length > 10_000:
+        abort(413)
+    return _ocsp(request.get_data())
+
+
+@bp.get("/ocsp/<path:encoded>")
+def ocsp_get(encoded: str):
+    try:
+        data = base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError):
+        abort(400)
+    return _ocsp(data)
+
+
+def _ocsp(data: bytes) -> Response:
+    return Response(trust.ocsp(data), mimetype="application/ocsp-response",
+                    headers={"Cache-Control": "max-age=300"})

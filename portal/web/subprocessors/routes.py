@@ -1,0 +1,46 @@
+"""The sub-processor register (art. 5.1): public, per customer, and for staff."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+
+from portal.services import announcements, subprocessor_exports, subprocessors
+from portal.web.responses import download
+
+bp = Blueprint("subprocessors", __name__)
+
+
+
+@bp.get("/subprocessors")
+def register():
+    items = subprocessors.register()
+    return render_template("subprocessors/register.html", items=items,
+                           services=subprocessors.service_items(),
+                           upcoming=announcements.open_announcements(),
+                           countries=subprocessors.countries(items))
+
+
+@bp.get("/subprocessors.<fmt>")
+def export(fmt: str):
+    return subprocessor_export(subprocessors.register(), fmt, "subverwerkers-voxio")
+
+
+@bp.get("/subprocessors/feed.atom")
+def feed():
+    base = current_app.config["PUBLIC_URL"]
+    register_url = f"{base}{url_for('subprocessors.register')}"
+    links = subprocessor_exports.FeedLinks(
+        feed=f"{base}{url_for('subprocessors.feed')}", register=register_url,
+        entry=lambda ann: f"{register_url}#wijziging-{ann.id}")
+    body = subprocessor_exports.as_atom(announcements.announcements(), links,
+                                        author=current_app.config["PKI_ORGANIZATION"])
+    return Response(body, mimetype="application/atom+xml")
+
+
+def subprocessor_export(items, fmt: str, name: str):
+    """A sub-processor list as a CSV or JSON download (public and per customer)."""
+    if fmt == "json":
+        return download(subprocessor_exports.as_json(items), f"{name}.json", "application/json")
+    if fmt == "csv":
+        return download(subprocessor_exports.as_csv(items), f"{name}.csv", "text/csv")
+    abort(404)
