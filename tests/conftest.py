@@ -1,76 +1,44 @@
-"""Test fixtures: a fresh database per test (SQLite or PostgreSQL), a real SMTP server.
+"""Fixtures: a fresh database per test (SQLite or PostgreSQL), the app on it, a real SMTP
+server, a real task worker, and factories for test data.
 
 ``DATABASE_URL=postgresql+psycopg://...`` runs the whole suite on PostgreSQL: the schema is
 built once with the migrations, and every test starts from emptied tables. Otherwise each test
-gets its own SQLite file copied from a migrated template.
+gets its own SQLite file copied from a migrated template. Shared helpers (signing in, CSRF
+tokens, the mailbox) live in tests/helpers.py; tests import from there, never from here.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
-import threading
-import uuid
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+import time
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
+from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, text
 
+from portal import tasks
 from portal.app import create_app
-from portal.config import normalise_database_url
-from portal.extensions import db
+from portal.extensions import db as database
+from portal.models import Role
 from portal.services.mail import drain
+from portal.web.limits import limiter
 from tests import factories
-
-TEST_DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", ""))
-ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
-
-FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
-
+from tests.helpers import (
+    FAST_ARGON2,
+    ON_POSTGRES,
+    REDIS_URL,
+    TEST_DATABASE_URL,
+    AuthActions,
+    Mailbox,
+    make_app,
+)
 
 # --- real SMTP -----------------------------------------------------------------------------
-
-@dataclass
-class Mailbox:
-    messages: list[EmailMessage] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        drain()  # SMTP delivery runs on the mail thread
-        return [m for m in self.messages if m["To"] == address]
-
-    def last(self, address: str) -> EmailMessage:
-        found = self.to(address)
-        assert found, f"no mail to {address}; got {[m['To'] for m in self.messages]}"
-        return found[-1]
-
-    @staticmethod
-    def text(message: EmailMessage) -> str:
-        return message.get_body(("plain",)).get_content()
-
-    @staticmethod
-    def html(message: EmailMessage) -> str:
-        return message.get_body(("html",)).get_content()
-
-    def link(self, address: str, pattern: str) -> str:
-        """The path of the first link in the last mail to ``address`` that matches."""
-        text = self.text(self.last(address))
-        match = re.search(r"https?://[^/\s]+(" + pattern + r"[^\s\"<]*)", text)
-        assert match, f"no link like {pattern} in mail to {address}"
-        return match.group(1)
-
 
 @pytest.fixture(scope="session")
 def smtp_server():
@@ -81,6 +49,7 @@ def smtp_server():
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield controller
+    drain()  # the last test's mail is still on its way
     controller.stop()
 
 
@@ -96,13 +65,11 @@ def mailbox(smtp_server) -> Mailbox:
 # --- database ------------------------------------------------------------------------------
 
 def _migrate(url: str, instance: Path) -> None:
-    from flask_migrate import upgrade
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
                       **FAST_ARGON2})
     with app.app_context():
         upgrade()
-        db.engine.dispose()
+        database.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -168,23 +135,6 @@ def database_url(database_template, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_app(database_url: str, tmp_path: Path, **overrides):
-    config = {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret-key-with-enough-length-0123456789",
-        "PUBLIC_URL": "http://portal.test",
-        # Each app its own task queue: in Redis, queues outlive the test that filled them.
-        "TASK_QUEUE": f"portal-test-{uuid.uuid4().hex}",
-        **FAST_ARGON2,
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
 @pytest.fixture
 def redis_url() -> str:
     """The machine's Redis (a database of its own); skipped without it, unless REQUIRE_SERVICES."""
@@ -208,13 +158,10 @@ def app(request, database_url, tmp_path, smtp_server):
                    MAIL_PORT=smtp_server.port, **extra)
     yield app
     if app.config["REDIS_URL"]:  # Redis outlives the test: leave no tasks or counters behind
-        from portal import tasks
-        from portal.web.limits import limiter
-
         tasks.huey.flush()
         limiter.storage.reset()
     with app.app_context():
-        db.engine.dispose()
+        database.engine.dispose()
 
 
 @pytest.fixture
@@ -228,60 +175,46 @@ def runner(app):
 
 
 @pytest.fixture
-def ctx(app):
-    """An application context for service-level tests."""
+def db(app):
+    """The test's own application context and database session, for its whole run; rolled
+    back at the end. Requests through the test client run in contexts of their own (see
+    tests.helpers.Client); tasks and other threads likewise."""
     with app.app_context():
-        yield
+        yield database
+        database.session.rollback()
+        database.session.remove()
 
 
-# --- signing in ----------------------------------------------------------------------------
+# --- factories (indico-style: fixtures that return a maker; each adds and flushes) --------
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+@pytest.fixture
+def create_org(db):
+    return factories.make_org
 
 
-class AuthActions:
-    def __init__(self, client, app):
-        self.client = client
-        self.app = app
+@pytest.fixture
+def create_user(db):
+    return factories.make_user
 
-    def login(self, email: str, password: str = factories.PASSWORD, code: str | None = None,
-              follow: bool = False):
-        token = csrf_token(self.client)
-        response = self.client.post("/login", data={
-            "csrf_token": token, "email": email, "password": password,
-        }, follow_redirects=False)
-        if code is not None and response.headers.get("Location", "").endswith("/login/verify"):
-            response = self.client.post("/login/verify", data={
-                "csrf_token": csrf_token(self.client, "/login/verify"), "code": code,
-            }, follow_redirects=False)
-        if follow and response.status_code in (301, 302, 303):
-            response = self.client.get(response.headers["Location"])
-        return response
 
-    def login_user(self, user, totp_offset: int = 0):
-        """Sign in as ``user`` (from tests.factories), with TOTP when enrolled.
+@pytest.fixture
+def create_staff(db):
+    return factories.make_staff
 
-        A TOTP code works once: sign in again within 30 seconds with ``totp_offset=1``.
-        """
-        code = factories.totp_now(user, totp_offset) if user.totp_secret else None
-        response = self.login(user.email, code=code)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return response
 
-    def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+@pytest.fixture
+def create_revision(db):
+    """Saves choices through the service (commits), like the owner's form."""
+    return factories.make_revision
 
-    def post(self, path: str, data: dict | None = None, **kwargs):
-        """POST with the session's CSRF token."""
-        token = csrf_token(self.client, kwargs.pop("token_from", "/"))
-        return self.client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+@pytest.fixture
+def customer(create_org, create_user):
+    """An organization with an owner (Petra Jansen) and a member."""
+    org = create_org("Bakkerij Jansen B.V.")
+    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl", name="Petra Jansen")
+    member = create_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
+    return factories.Customer(org, owner, member)
 
 
 @pytest.fixture
@@ -294,12 +227,6 @@ def auth(client, app):
 @pytest.fixture
 def task_worker(app):
     """A real Huey consumer (thread workers) on the app's SQLite queue; yields wait()."""
-    import time
-
-    from flask import has_app_context
-
-    from portal import tasks
-
     consumer = tasks.consumer(workers=2)
     consumer._set_signal_handlers = lambda: None  # not the main program's signals
     consumer.start()
@@ -314,7 +241,7 @@ def task_worker(app):
                 if has_app_context():
                     # SQLite starts every transaction with BEGIN IMMEDIATE: a read left open
                     # here would hold the write lock the worker needs
-                    db.session.rollback()
+                    database.session.rollback()
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

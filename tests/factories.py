@@ -1,16 +1,19 @@
-"""Small factories for test data: each adds and flushes; ``persist`` commits."""
+"""Small factories for test data: each adds and flushes (the ``db`` fixture's session; the
+test client commits before each request). conftest.py offers them as fixtures too."""
 
 from __future__ import annotations
 
 import itertools
 import time
+from typing import NamedTuple
 
 import pyotp
 
 from portal.documents.contract import Choices, Contact, Signatory
 from portal.extensions import db
 from portal.models import Organization, Role, User
-from portal.services import passwords
+from portal.services import agreements, passwords
+from portal.services.context import Actor
 from portal.services.encryption import app_keyring
 
 PASSWORD = "paarse olifant danst op het dak"
@@ -53,6 +56,12 @@ def make_staff(role: Role = Role.STAFF, **kw) -> User:
     return make_user(None, role, totp=kw.pop("totp", True), **kw)
 
 
+class Customer(NamedTuple):
+    org: Organization
+    owner: User
+    member: User
+
+
 def persist(*objects):
     """Commit, then load every attribute so the objects stay readable after the context."""
     db.session.commit()
@@ -85,8 +94,5 @@ def valid_choices(**overrides) -> Choices:
 
 def make_revision(org: Organization, author: User | None = None, **overrides):
     """Save choices for ``org`` through the service (commits); returns the revision."""
-    from portal.services import agreements
-    from portal.services.context import Actor
-
     actor = Actor(user=author, label_override=None if author else "test")
     return agreements.save(org, valid_choices(**overrides), actor)

@@ -49,8 +49,9 @@ def _imports(path: Path) -> list[tuple[str, set[str], bool]]:
     tree = ast.parse(path.read_text())
     package = _module_name(path) if path.name == "__init__.py" else \
         _module_name(path).rpartition(".")[0]
-    inner = {id(node) for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
-             for node in ast.walk(fn)}
+    functions = [fn for fn in ast.walk(tree)
+                 if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)]
+    inner = {id(node) for fn in functions for node in ast.walk(fn)}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):

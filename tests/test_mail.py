@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage, Role
 from portal.services import accounts, mail
 from portal.services.context import cli_actor
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.factories import make_org, make_staff, make_user, persist
 
 
@@ -53,7 +53,7 @@ def test_without_mail_server_mail_lands_in_the_outbox_for_staff(database_url, tm
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
         staff = persist(make_staff())
     assert mailbox.to(email) == []
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     client = app.test_client()
     AuthActions(client, app).login_user(staff)

@@ -8,14 +8,14 @@ from alembic.migration import MigrationContext
 from portal.extensions import db
 
 
-def test_migrated_schema_matches_the_models(ctx):
+def test_migrated_schema_matches_the_models(db):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
-def test_audit_head_row_exists_after_migration(ctx):
+def test_audit_head_row_exists_after_migration(db):
     from portal.models import AuditChainHead
 
     head = db.session.get(AuditChainHead, 1)

@@ -7,7 +7,7 @@ import uuid
 from freezegun import freeze_time
 
 from portal.database import DatabaseStorage, storage_uri
-from tests.conftest import AuthActions, make_app
+from tests.helpers import AuthActions, make_app
 
 
 def test_database_storage_counts_per_window(database_url):

@@ -19,7 +19,7 @@ from tests.factories import make_org, make_revision, make_user, valid_choices
 
 
 @pytest.fixture
-def org(ctx):
+def org(db):
     return make_org("Keuze B.V.")
 
 
@@ -28,24 +28,24 @@ def _problems(**overrides) -> dict[str, str]:
     return dict(agreements.problems(template, valid_choices(**overrides)))
 
 
-def test_stored_template_is_the_bundled_file(ctx):
+def test_stored_template_is_the_bundled_file(db):
     stored = agreements.current_template()
     bundled = load_toml(BUNDLED / "2018.1.toml")
     assert stored.version == "2018.1" and stored.sha256 == bundled.sha256
     assert stored.document_template.words() == bundled.words()
 
 
-def test_stored_template_cannot_be_edited(ctx):
+def test_stored_template_cannot_be_edited(db):
     with pytest.raises((IntegrityError, DBAPIError)):
         db.session.execute(text("UPDATE agreement_templates SET title = 'x'"))
     db.session.rollback()
 
 
-def test_valid_choices_have_no_problems(ctx):
+def test_valid_choices_have_no_problems(db):
     assert _problems() == {}
 
 
-def test_every_group_needs_an_item_or_other_text(ctx):
+def test_every_group_needs_an_item_or_other_text(db):
     found = _problems(selected={})
     assert set(found) >= {"services", "purposes", "data_categories", "data_subjects"}
     only_text = _problems(selected={"services": ("email",), "purposes": ("hosting",),
@@ -59,7 +59,7 @@ def test_every_group_needs_an_item_or_other_text(ctx):
     assert agreements.problems(agreements.current_template(), with_other) == []
 
 
-def test_other_text_is_length_limited_and_tied_to_its_item(ctx):
+def test_other_text_is_length_limited_and_tied_to_its_item(db):
     assert "other_services" in _problems(other={"services": "x" * 501})
     ticked_without_text = _problems(selected={**valid_choices().selected,
                                               "data_subjects": ("other",)})
@@ -69,13 +69,13 @@ def test_other_text_is_length_limited_and_tied_to_its_item(ctx):
 
 
 @pytest.mark.parametrize("key", ["health", "criminal", "bsn", "id_copy"])
-def test_sensitive_items_need_an_acknowledgement(ctx, key):
+def test_sensitive_items_need_an_acknowledgement(db, key):
     selected = {**valid_choices().selected, "data_categories": ("name_address", key)}
     assert "sensitive_ack" in _problems(selected=selected)
     assert _problems(selected=selected, sensitive_ack=True) == {}
 
 
-def test_contact_signatory_and_disposition_are_required_and_checked(ctx):
+def test_contact_signatory_and_disposition_are_required_and_checked(db):
     found = _problems(breach_contact=Contact("", "geen-email", "abc"),
                       signatory=Signatory("", "", "king"), disposition="burn",
                       large_scale=None)
@@ -83,7 +83,7 @@ def test_contact_signatory_and_disposition_are_required_and_checked(ctx):
             "signatory_function", "signatory_authority", "disposition", "large_scale"} <= set(found)
 
 
-def test_unknown_items_are_refused(ctx):
+def test_unknown_items_are_refused(db):
     assert "services" in _problems(selected={**valid_choices().selected,
                                              "services": ("teleportation",)})
 

@@ -32,7 +32,7 @@ def _disable_append_only() -> None:
     db.session.commit()
 
 
-def test_chain_of_appended_events_verifies(ctx):
+def test_chain_of_appended_events_verifies(db):
     _append(5)
     report = audit.verify_chain()
     assert report.ok and report.checked == 5
@@ -40,14 +40,14 @@ def test_chain_of_appended_events_verifies(ctx):
     assert seqs == [1, 2, 3, 4, 5]
 
 
-def test_each_event_links_to_the_previous_hash(ctx):
+def test_each_event_links_to_the_previous_hash(db):
     _append(3)
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert events[0].prev_hash == "0" * 64
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
 
 
-def test_database_refuses_updates_and_deletes(ctx):
+def test_database_refuses_updates_and_deletes(db):
     _append(1)
     with pytest.raises((IntegrityError, DBAPIError)):
         db.session.execute(text("UPDATE audit_events SET action = 'x'"))
@@ -57,7 +57,7 @@ def test_database_refuses_updates_and_deletes(ctx):
     db.session.rollback()
 
 
-def test_edited_row_is_named_as_the_first_broken_link(ctx):
+def test_edited_row_is_named_as_the_first_broken_link(db):
     _append(5)
     _disable_append_only()
     db.session.execute(text("UPDATE audit_events SET details = '{}' WHERE seq = 3"))
@@ -66,7 +66,7 @@ def test_edited_row_is_named_as_the_first_broken_link(ctx):
     assert not report.ok and report.broken_seq == 3 and "altered" in report.reason
 
 
-def test_deleted_row_is_detected(ctx):
+def test_deleted_row_is_detected(db):
     _append(5)
     _disable_append_only()
     db.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
@@ -75,7 +75,7 @@ def test_deleted_row_is_detected(ctx):
     assert not report.ok and report.broken_seq == 2 and "missing" in report.reason
 
 
-def test_deleting_the_newest_rows_is_detected_through_the_head(ctx):
+def test_deleting_the_newest_rows_is_detected_through_the_head(db):
     _append(5)
     _disable_append_only()
     db.session.execute(text("DELETE FROM audit_events WHERE seq >= 4"))
@@ -84,7 +84,7 @@ def test_deleting_the_newest_rows_is_detected_through_the_head(ctx):
     assert not report.ok and report.broken_seq == 4 and "deleted" in report.reason
 
 
-def test_a_forked_link_is_refused_not_stored(ctx):
+def test_a_forked_link_is_refused_not_stored(db):
     """A writer that skipped the head lock cannot silently fork the chain: seq is unique."""
     _append(1)
     first = db.session.scalar(select(AuditEvent))
@@ -96,7 +96,7 @@ def test_a_forked_link_is_refused_not_stored(ctx):
     db.session.rollback()
 
 
-def test_control_characters_are_encoded(ctx):
+def test_control_characters_are_encoded(db):
     event = audit.record("test.controls", actor=Actor(
         label_override="eve\r\nFAKE LINE", user_agent="bad\x1b[31magent\u202e"),
         details={"note": "line1\nline2\x00"})
@@ -107,7 +107,7 @@ def test_control_characters_are_encoded(ctx):
     assert audit.verify_chain().ok
 
 
-def test_csv_export_neutralises_formulas(ctx):
+def test_csv_export_neutralises_formulas(db):
     audit.record("test.csv", actor=Actor(label_override="=HYPERLINK(\"http://x\")"))
     db.session.commit()
     lines = "".join(audit.csv_rows(db.session.scalars(select(AuditEvent)))).splitlines()

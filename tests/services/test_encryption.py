@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Role, User
 from portal.services import twofactor
 from portal.services.encryption import Keyring, KeyringError, new_key_spec
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.factories import make_org, make_user, persist
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import ChoiceRevision, Organization, Role, User, scoping
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_user
 
 

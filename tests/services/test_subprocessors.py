@@ -30,7 +30,7 @@ def add(ctx_data=DATA, days: int = 30, **kwargs):
                                   **kwargs)
 
 
-def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
+def test_the_notice_period_is_enforced_and_nothing_is_backdated(db):
     for days in (-1, 0, 29, 731, 365 * 75):
         with pytest.raises(ServiceError) as error:
             add(days=days)
@@ -40,7 +40,7 @@ def test_the_notice_period_is_enforced_and_nothing_is_backdated(ctx):
     assert db.session.scalar(select(func.count()).select_from(SubProcessor)) == 1
 
 
-def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
+def test_the_same_change_cannot_be_pending_twice(db, monkeypatch):
     sp = add().subprocessor
     announcements.apply_due(ACTOR, today=today() + timedelta(days=30))
 
@@ -69,7 +69,7 @@ def test_the_same_change_cannot_be_pending_twice(ctx, monkeypatch):
     assert remove().id != first.id  # after a withdrawal the change may be announced again
 
 
-def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(ctx):
+def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(db):
     us = subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
                                         ("webhosting",), ("US",))
     with pytest.raises(ServiceError) as error:
@@ -89,7 +89,7 @@ def test_outside_the_eea_needs_a_transfer_basis_and_codes_are_checked(ctx):
     assert subprocessors.parse_countries("nl, de  us;NL") == ("NL", "DE", "US")
 
 
-def test_customers_see_what_serves_their_services_and_the_countries(ctx):
+def test_customers_see_what_serves_their_services_and_the_countries(db):
     mail_org, web_org = make_org("Mail B.V."), make_org("Web B.V.")
     make_revision(mail_org, selected={**valid_choices().selected, "services": ("email",)})
     make_revision(web_org, selected={**valid_choices().selected, "services": ("webhosting",)})
@@ -105,7 +105,7 @@ def test_customers_see_what_serves_their_services_and_the_countries(ctx):
         ("DE", True), ("NL", True)]
 
 
-def test_changes_take_effect_on_their_date_once(ctx):
+def test_changes_take_effect_on_their_date_once(db):
     ann = add(days=30)
     assert announcements.apply_due(ACTOR) == []
     later = today() + timedelta(days=30)
@@ -128,7 +128,7 @@ def _affected_org(name="Mail B.V."):
     return org, owner
 
 
-def test_objections_before_the_deadline_one_open_at_a_time(ctx):
+def test_objections_before_the_deadline_one_open_at_a_time(db):
     org, owner = _affected_org()
     make_staff(Role.STAFF_ADMIN)
     ann = add(days=30)
@@ -168,7 +168,7 @@ def test_objections_before_the_deadline_one_open_at_a_time(ctx):
     assert error.value.message
 
 
-def test_unaffected_customers_cannot_object(ctx):
+def test_unaffected_customers_cannot_object(db):
     org = make_org("Web B.V.")
     make_revision(org, selected={**valid_choices().selected, "services": ("webhosting",)})
     ann = add(days=30)
@@ -255,7 +255,7 @@ def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
     assert any("Postbode Mail" in e.title for e in feed.entries)
 
 
-def test_replacing_and_moving_countries_take_effect_together(ctx):
+def test_replacing_and_moving_countries_take_effect_together(db):
     old = subprocessors.create_active(DATA, today(), ACTOR)
     newer = subprocessors.SubProcessorData("Snelpost", "Snelpost B.V.", "Verzenden van e-mail",
                                            ("email",), ("NL",))
@@ -281,7 +281,7 @@ def test_replacing_and_moving_countries_take_effect_together(ctx):
     assert move.applied_at is not None
 
 
-def test_unknown_countries_and_duplicate_names_are_refused(ctx):
+def test_unknown_countries_and_duplicate_names_are_refused(db):
     subprocessors.create_active(DATA, today(), ACTOR)
     for data, field in (
             (subprocessors.SubProcessorData("Nieuw", "Nieuw B.V.", "Opslag", ("email",),

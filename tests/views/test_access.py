@@ -16,7 +16,7 @@ from portal.models import Invitation, Notice, Role
 from portal.models import utcnow as now
 from portal.services import announcements, objections, preparation, signing, subprocessors
 from portal.services.context import Actor
-from tests.conftest import AuthActions, csrf_token
+from tests.helpers import AuthActions, csrf_token
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
 ROLES = ("anonymous", "member", "owner", "staff", "staff_admin")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from portal.models import Role
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
 VALID = {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Invitation, Role, User, UserSession
-from tests.conftest import CSRF_RE, csrf_token
+from tests.helpers import CSRF_RE, csrf_token
 from tests.factories import PASSWORD, make_org, make_staff, make_user, persist, totp_now
 
 
@@ -80,7 +80,7 @@ def test_backoff_applies_to_unknown_addresses_too(app, auth):
 
 
 def test_login_rate_limit_is_shared_and_answers_429(database_url, tmp_path, smtp_server):
-    from tests.conftest import AuthActions, make_app
+    from tests.helpers import AuthActions, make_app
 
     app = make_app(database_url, tmp_path, LOGIN_RATE_LIMIT="3 per minute",
                    MAIL_SERVER=smtp_server.hostname, MAIL_PORT=smtp_server.port)
@@ -162,7 +162,7 @@ def test_absolute_timeout_ends_an_active_session(app, client, auth):
 def test_password_change_ends_other_sessions_but_not_this_one(app, auth, mailbox):
     user = _owner(app)
     other = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     AuthActions(other, app).login(user.email)
     auth.login(user.email)
@@ -190,7 +190,7 @@ def test_deactivation_ends_all_sessions_at_once(app, auth):
     with app.app_context():
         colleague = persist(make_user(db.session.get(User, user.id).organization,
                                       Role.CUSTOMER_MEMBER))
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     colleague_client = app.test_client()
     AuthActions(colleague_client, app).login(colleague.email)
@@ -205,7 +205,7 @@ def test_role_change_applies_on_the_next_request(app, auth):
     with app.app_context():
         colleague = persist(make_user(db.session.get(User, user.id).organization,
                                       Role.CUSTOMER_OWNER))
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     colleague_client = app.test_client()
     AuthActions(colleague_client, app).login(colleague.email)
@@ -217,7 +217,7 @@ def test_role_change_applies_on_the_next_request(app, auth):
 
 def test_user_can_sign_out_other_sessions(app, auth):
     user = _owner(app)
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     other = app.test_client()
     AuthActions(other, app).login(user.email)

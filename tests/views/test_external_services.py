@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Role, SignedAgreement
 from portal.services import trust
 from tests import tsa
-from tests.conftest import AuthActions, make_app
+from tests.helpers import AuthActions, make_app
 from tests.factories import make_org, make_revision, make_user, persist
 
 

@@ -35,7 +35,7 @@ from portal.models import (
 )
 from portal.services import announcements, notifications, storage, subprocessors
 from portal.services.context import Actor
-from tests.conftest import AuthActions, Mailbox
+from tests.helpers import AuthActions, Mailbox
 from tests.documents.tools import pdf_text
 from tests.factories import (
     PASSWORD,

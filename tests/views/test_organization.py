@@ -70,7 +70,7 @@ def test_owner_cannot_remove_the_last_owner(app, auth, team):
     with app.app_context():
         second = persist(make_user(db.session.get(User, owner.id).organization,
                                    Role.CUSTOMER_OWNER))
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     other = AuthActions(app.test_client(), app)
     other.login(second.email)
@@ -87,7 +87,7 @@ def test_owner_cannot_remove_the_last_owner(app, auth, team):
 
 def test_owner_audit_log_shows_only_own_organization_and_exports_csv(app, auth, team):
     owner, member, stranger = team
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     AuthActions(app.test_client(), app).login(stranger.email)
     auth.login(owner.email)

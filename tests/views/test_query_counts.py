@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Role
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_staff, make_user, persist
 
 

@@ -24,7 +24,7 @@ def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth):
     with app.app_context():
         user = persist(make_user(make_org(), Role.CUSTOMER_OWNER))
     auth.login(user.email)
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     foreign = csrf_token(app.test_client())
     response = client.post("/account/", data={"csrf_token": foreign, "name": "Overgenomen",
@@ -124,7 +124,7 @@ def test_server_error_page_reveals_no_internals(app, client):
 
 
 def test_proxy_fix_is_off_by_default_and_configurable(database_url, tmp_path):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     plain = make_app(database_url, tmp_path).test_client()
     page = plain.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})

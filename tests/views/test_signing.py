@@ -24,19 +24,14 @@ from portal.models import (
 )
 from portal.services import agreements, mail, storage, trust
 from tests.documents.tools import pdfsig, qpdf_check
-from tests.factories import make_org, make_revision, make_staff, make_user, persist
+from tests.factories import make_org, make_revision, make_user
 
 
 @pytest.fixture
-def people(app):
-    with app.app_context():
-        org = make_org("Bakkerij Jansen B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl",
-                          name="Petra Jansen")
-        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
-        admin = make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
-        make_revision(org, owner)
-        return persist(owner, member, admin)
+def people(customer, create_staff, create_revision):
+    """The customer's owner (with saved choices) and member, and a staff administrator."""
+    create_revision(customer.org, customer.owner)
+    return customer.owner, customer.member, create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
 
 
 def _prepared_id(page: str) -> str:
@@ -51,24 +46,22 @@ def _sign(auth, **changes):
                      token_from="/agreement/sign")
 
 
-def _counts(app):
-    with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(SignedAgreement)),
-                db.session.scalar(select(func.count()).select_from(AgreementFile)),
-                len(list(storage.all_keys())),
-                db.session.scalar(select(func.count()).select_from(IssuedCertificate)
-                                  .where(IssuedCertificate.purpose == "signatory")))
+def _counts():
+    return (db.session.scalar(select(func.count()).select_from(SignedAgreement)),
+            db.session.scalar(select(func.count()).select_from(AgreementFile)),
+            len(list(storage.all_keys())),
+            db.session.scalar(select(func.count()).select_from(IssuedCertificate)
+                              .where(IssuedCertificate.purpose == "signatory")))
 
 
-def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path):
+def test_owner_signs_and_voxio_countersigns(app, db, auth, people, mailbox, tmp_path):
     owner, _member, admin = people
-    with app.app_context():
-        from portal.services import subprocessors
-        from portal.services.context import Actor
+    from portal.services import subprocessors
+    from portal.services.context import Actor
 
-        subprocessors.create_active(subprocessors.SubProcessorData(
-            "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
-            ("NL", "US"), "scc"), utcnow().date(), Actor(label_override="test"))
+    subprocessors.create_active(subprocessors.SubProcessorData(
+        "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
+        ("NL", "US"), "scc"), utcnow().date(), Actor(label_override="test"))
     auth.login_user(owner)
     page = auth.client.get("/agreement/sign")
     assert page.status_code == 200
@@ -83,18 +76,17 @@ def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path
     assert prepared_id in copy
     download = auth.client.get("/agreement/signed/1/download")
     assert download.mimetype == "application/pdf"
-    with app.app_context():
-        report = validation.inspect(download.data, trust.trust_roots())
-        assert report.ok and [s.field for s in report.signatures] == [
-            "Verwerkingsverantwoordelijke", "Verwerker"]
-        assert report.signatures[0].signer == "Petra Jansen"
-        agreement = db.session.scalar(select(SignedAgreement))
-        assert agreement.file.sha256 == validation.sha256(download.data)
-        actions = set(db.session.scalars(select(AuditEvent.action)))
-        assert {"agreement.prepared", "agreement.signed", "agreement.download"} <= actions
-        prepared = db.session.scalar(select(PreparedDocument))
-        assert download.data != unsigned.data
-        mail.drain()
+    report = validation.inspect(download.data, trust.trust_roots())
+    assert report.ok and [s.field for s in report.signatures] == [
+        "Verwerkingsverantwoordelijke", "Verwerker"]
+    assert report.signatures[0].signer == "Petra Jansen"
+    agreement = db.session.scalar(select(SignedAgreement))
+    assert agreement.file.sha256 == validation.sha256(download.data)
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"agreement.prepared", "agreement.signed", "agreement.download"} <= actions
+    prepared = db.session.scalar(select(PreparedDocument))
+    assert download.data != unsigned.data
+    mail.drain()
     path = tmp_path / "signed.pdf"
     path.write_bytes(download.data)
     assert pdfsig(path).count("Signature is Valid") >= 2
@@ -106,9 +98,8 @@ def test_owner_signs_and_voxio_countersigns(app, auth, people, mailbox, tmp_path
     assert "modelcontractbepalingen" in _text(path)
     from tests.documents.tools import body_words, pdf_text
 
-    with app.app_context():
-        org = db.session.get(Organization, prepared.organization_id)
-        preview_words = agreements.document(org, agreements.latest_revision(org)).words()
+    org = db.session.get(Organization, prepared.organization_id)
+    preview_words = agreements.document(org, agreements.latest_revision(org)).words()
     assert body_words(pdf_text(path), prepared_id)[:len(preview_words)] == preview_words
     assert mailbox.to(owner.email) and mailbox.to(admin.email)
     assert "/agreement/signed/1" in mailbox.text(mailbox.last(owner.email))
@@ -123,25 +114,24 @@ def _text(path):
     return " ".join(pdf_text(path).split())
 
 
-def test_signing_needs_a_recent_login(app, auth, people):
+def test_signing_needs_a_recent_login(app, db, auth, people):
     auth.login_user(people[0])
-    with app.app_context():
-        db.session.execute(db.update(UserSession).values(
-            authenticated_at=utcnow() - timedelta(minutes=10)))
-        db.session.commit()
+    db.session.execute(db.update(UserSession).values(
+        authenticated_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
     response = auth.client.get("/agreement/sign")
     assert response.status_code == 302 and "/confirm" in response.headers["Location"]
 
 
-def test_the_signatory_must_confirm_name_and_authority(app, auth, people):
+def test_the_signatory_must_confirm_name_and_authority(app, db, auth, people):
     auth.login_user(people[0])
     page = _sign(auth, name="Iemand Anders", authority=None).get_data(as_text=True)
     assert 'id="name-error"' in page and 'id="authority-error"' in page
     assert 'value="Iemand Anders"' in page
-    assert _counts(app)[0] == 0
+    assert _counts()[0] == 0
 
 
-def test_a_double_submit_signs_once(app, auth, people):
+def test_a_double_submit_signs_once(app, db, auth, people):
     auth.login_user(people[0])
     page = auth.client.get("/agreement/sign").get_data(as_text=True)
     data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
@@ -149,12 +139,12 @@ def test_a_double_submit_signs_once(app, auth, people):
     first = auth.post("/agreement/sign", data, token_from="/agreement/sign")
     second = auth.post("/agreement/sign", data, token_from="/")
     assert first.headers["Location"] == second.headers["Location"] == "/agreement/signed/1"
-    assert _counts(app)[:2] == (1, 1)
+    assert _counts()[:2] == (1, 1)
 
 
 @pytest.mark.parametrize("step", ["render", "customer", "seal", "validate", "store", "audit",
                                   "commit"])
-def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, monkeypatch,
+def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, db, auth, people, monkeypatch,
                                                             step):
     from portal.documents.contract import pdf as pdf_module
     from portal.documents.contract import signatures as contract_signatures
@@ -163,7 +153,7 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, m
 
     auth.login_user(people[0])
     auth.client.get("/agreement/sign")  # prepares the document first
-    before = _counts(app)
+    before = _counts()
 
     def boom(*args, **kwargs):
         raise engine.SigningError(f"injected failure at {step}")
@@ -200,10 +190,10 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, auth, people, m
     assert response.status_code == 200
     assert "nothing was signed or stored" in response.get_data(as_text=True).replace(
         "niets ondertekend of opgeslagen", "nothing was signed or stored")
-    assert _counts(app) == before
+    assert _counts() == before
 
 
-def test_signed_choices_are_not_signed_again(app, auth, people):
+def test_signed_choices_are_not_signed_again(app, db, auth, people):
     auth.login_user(people[0])
     _sign(auth)
     again = auth.client.get("/agreement/sign")
@@ -211,12 +201,12 @@ def test_signed_choices_are_not_signed_again(app, auth, people):
     page = auth.client.get("/agreement/signed/1").get_data(as_text=True)
     assert "al ondertekend" in page or "already signed" in page
     assert auth.client.get("/agreement/sign/own").status_code == 302
-    assert _counts(app)[0] == 1
+    assert _counts()[0] == 1
 
 
 def test_a_member_cannot_sign_but_can_download(app, auth, people):
     owner, member, _admin = people
-    other = type(auth)(app.test_client(), app)
+    other = auth.another()
     other.login_user(owner)
     _sign(other)
     auth.login_user(member)
@@ -224,36 +214,33 @@ def test_a_member_cannot_sign_but_can_download(app, auth, people):
     assert auth.client.get("/agreement/signed/1/download").status_code == 200
 
 
-def test_a_tampered_stored_file_is_refused_and_alerts_staff(app, auth, people, mailbox,
+def test_a_tampered_stored_file_is_refused_and_alerts_staff(app, db, auth, people, mailbox,
                                                             task_worker):
     owner, _member, admin = people
     auth.login_user(owner)
     _sign(auth)
-    with app.app_context():
-        agreement = db.session.scalar(select(SignedAgreement))
-        key = agreement.file.file_key
-        data = bytearray(storage.get(key))
-        data[len(data) // 2] ^= 0x01
-        from portal.services.encryption import app_keyring
+    agreement = db.session.scalar(select(SignedAgreement))
+    key = agreement.file.file_key
+    data = bytearray(storage.get(key))
+    data[len(data) // 2] ^= 0x01
+    from portal.services.encryption import app_keyring
 
-        storage._write_atomic(storage._path(key),
-                              app_keyring().encrypt(bytes(data), associated=key.encode()))
+    storage._write_atomic(storage._path(key),
+                          app_keyring().encrypt(bytes(data), associated=key.encode()))
     response = auth.client.get("/agreement/signed/1/download")
     assert response.status_code == 500 and response.mimetype == "text/html"
-    with app.app_context():
-        task_worker(lambda: db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "agreement.integrity_alert")) == 1)
-        mail.drain()
+    task_worker(lambda: db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "agreement.integrity_alert")) == 1)
+    mail.drain()
     assert "Integri" in mailbox.last(admin.email)["Subject"]
 
 
-def test_verify_page_checks_uploads(app, auth, people, client):
+def test_verify_page_checks_uploads(app, db, auth, people, client):
     auth.login_user(people[0])
     _sign(auth)
     signed = auth.client.get("/agreement/signed/1/download").data
-    with app.app_context():
-        public_id = db.session.scalar(select(SignedAgreement.public_id))
-    anonymous = type(auth)(app.test_client(), app)
+    public_id = db.session.scalar(select(SignedAgreement.public_id))
+    anonymous = auth.another()
     good = anonymous.post("/verify", {"file": (io.BytesIO(signed), "x.pdf")},
                           token_from="/verify", content_type="multipart/form-data")
     page = good.get_data(as_text=True)
@@ -267,9 +254,8 @@ def test_verify_page_checks_uploads(app, auth, people, client):
                              token_from="/verify", content_type="multipart/form-data")
     assert 'id="file-error"' in garbage.get_data(as_text=True)
     # A customer of another organization sees the same answer (the file tells it anyway).
-    with app.app_context():
-        stranger = persist(make_user(make_org("Ander B.V."), Role.CUSTOMER_OWNER))
-    other = type(auth)(app.test_client(), app)
+    stranger = make_user(make_org("Ander B.V."), Role.CUSTOMER_OWNER)
+    other = auth.another()
     other.login_user(stranger)
     page = other.post("/verify", {"file": (io.BytesIO(signed), "x.pdf")}, token_from="/verify",
                       content_type="multipart/form-data").get_data(as_text=True)
@@ -303,29 +289,27 @@ def test_pki_publishes_certificates_crls_and_answers_ocsp(app, client):
     assert client.get("/pki/").status_code == 200
 
 
-def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, auth, people, runner):
+def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, db, auth, people, runner):
     auth.login_user(people[0])
     _sign(auth)
     first = runner.invoke(args=["agreements", "renew-timestamps"])
     assert "renewed 0" in first.output  # nothing is due yet
-    with app.app_context():
-        db.session.execute(db.update(AgreementFile).values(
-            renew_after=utcnow() - timedelta(days=1)))
-        db.session.commit()
+    db.session.execute(db.update(AgreementFile).values(
+        renew_after=utcnow() - timedelta(days=1)))
+    db.session.commit()
     second = runner.invoke(args=["agreements", "renew-timestamps"])
     assert "renewed 1" in second.output, second.output
     third = runner.invoke(args=["agreements", "renew-timestamps"])
     assert "renewed 0" in third.output
-    with app.app_context():
-        agreement = db.session.scalar(select(SignedAgreement))
-        old, new = agreement.files
-        assert (old.version, new.version, new.reason) == (1, 2, "renewed")
-        old_bytes, new_bytes = storage.get(old.file_key), storage.get(new.file_key)
-        assert new_bytes.startswith(old_bytes)
-        report = validation.inspect(new_bytes, trust.trust_roots())
-        assert report.ok and len(report.timestamps) == 2
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "agreement.timestamp_renewed")) == 1
+    agreement = db.session.scalar(select(SignedAgreement))
+    old, new = agreement.files
+    assert (old.version, new.version, new.reason) == (1, 2, "renewed")
+    old_bytes, new_bytes = storage.get(old.file_key), storage.get(new.file_key)
+    assert new_bytes.startswith(old_bytes)
+    report = validation.inspect(new_bytes, trust.trust_roots())
+    assert report.ok and len(report.timestamps) == 2
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "agreement.timestamp_renewed")) == 1
 
 
 # --- signing with your own certificate ----------------------------------------------------
@@ -370,7 +354,7 @@ def _prepared_bytes(auth) -> bytes:
     return auth.client.get(f"/agreement/prepared/{_prepared_id(page)}.pdf?download=1").data
 
 
-def test_own_certificate_upload_is_accepted_and_countersigned(app, auth, people):
+def test_own_certificate_upload_is_accepted_and_countersigned(app, db, auth, people):
     auth.login_user(people[0])
     signed_elsewhere = _own_signature(_prepared_bytes(auth))
     response = _upload(auth, signed_elsewhere)
@@ -378,21 +362,20 @@ def test_own_certificate_upload_is_accepted_and_countersigned(app, auth, people)
     assert response.headers["Location"] == "/agreement/signed/1"
     final = auth.client.get("/agreement/signed/1/download").data
     assert final.startswith(signed_elsewhere)
-    with app.app_context():
-        report = validation.inspect(final, trust.trust_roots())
-        customer, seal = report.signatures
-        assert customer.intact and customer.valid and not customer.trusted
-        assert seal.ok and seal.level == "B-LTA"
-        agreement = db.session.scalar(select(SignedAgreement))
-        assert agreement.method == "own_certificate" and not agreement.signer_trusted
-        assert "Andere Test CA" in agreement.trust_note
+    report = validation.inspect(final, trust.trust_roots())
+    customer, seal = report.signatures
+    assert customer.intact and customer.valid and not customer.trusted
+    assert seal.ok and seal.level == "B-LTA"
+    agreement = db.session.scalar(select(SignedAgreement))
+    assert agreement.method == "own_certificate" and not agreement.signer_trusted
+    assert "Andere Test CA" in agreement.trust_note
     page = auth.client.get("/agreement/signed/1").get_data(as_text=True)
     assert "Andere Test CA" in page
 
 
 @pytest.mark.parametrize("case", ["other_document", "validation_data_after", "tampered",
                                   "two_signatures", "not_a_pdf", "unsigned", "text_file"])
-def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(
+def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(db,
         app, auth, people, case):
     auth.login_user(people[0])
     prepared = _prepared_bytes(auth)
@@ -419,16 +402,15 @@ def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed
     expected = {"unsigned": "zonder handtekening", "text_file": "geen pdf"}.get(case)
     if expected:
         assert expected in page, case
-    assert _counts(app)[0] == 0
+    assert _counts()[0] == 0
 
 
-def test_staff_see_who_signed_what(app, auth, people):
+def test_staff_see_who_signed_what(app, db, auth, people):
     owner, _member, admin = people
-    customer = type(auth)(app.test_client(), app)
+    customer = auth.another()
     customer.login_user(owner)
-    with app.app_context():
-        unsigned_org = persist(make_org("Nog Niet B.V."))
-        make_revision(unsigned_org)
+    unsigned_org = make_org("Nog Niet B.V.")
+    make_revision(unsigned_org)
     auth.login_user(admin)
     before = auth.client.get("/staff/customers?flag=unsigned").get_data(as_text=True)
     assert "Bakkerij Jansen" in before and "Nog Niet" in before
@@ -437,15 +419,14 @@ def test_staff_see_who_signed_what(app, auth, people):
     unsigned = auth.client.get("/staff/customers?flag=unsigned").get_data(as_text=True)
     assert "Bakkerij Jansen" in signed and "Nog Niet" not in signed
     assert "Bakkerij Jansen" not in unsigned and "Nog Niet" in unsigned
-    with app.app_context():
-        org_id = db.session.scalar(select(SignedAgreement.organization_id))
+    org_id = db.session.scalar(select(SignedAgreement.organization_id))
     page = auth.client.get(f"/staff/customers/{org_id}").get_data(as_text=True)
     assert "Petra Jansen" in page and f"/staff/customers/{org_id}/signed/1/download" in page
     download = auth.client.get(f"/staff/customers/{org_id}/signed/1/download")
     assert download.mimetype == "application/pdf"
 
 
-def test_the_dashboard_tells_whether_the_choices_are_signed(app, auth, people):
+def test_the_dashboard_tells_whether_the_choices_are_signed(app, db, auth, people):
     auth.login_user(people[0])
     before = auth.client.get("/").get_data(as_text=True)
     assert "nog niet ondertekend" in before and "/agreement/sign" in before
@@ -453,11 +434,10 @@ def test_the_dashboard_tells_whether_the_choices_are_signed(app, auth, people):
     after = auth.client.get("/").get_data(as_text=True)
     assert "Ondertekend op" in after and "/agreement/signed" in after
     assert "nog niet ondertekend" not in after
-    with app.app_context():
-        from portal.documents.contract import Contact
-        from portal.models import Organization
+    from portal.documents.contract import Contact
+    from portal.models import Organization
 
-        make_revision(db.session.get(Organization, people[0].organization_id),
-                      breach_contact=Contact("Nieuwe FG", "fg@example.com", "+31 30 1234567"))
+    make_revision(db.session.get(Organization, people[0].organization_id),
+                  breach_contact=Contact("Nieuwe FG", "fg@example.com", "+31 30 1234567"))
     changed = auth.client.get("/").get_data(as_text=True)
     assert "opnieuw ondertekenen" in changed and "past niet meer" in changed

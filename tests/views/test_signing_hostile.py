@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import IssuedCertificate, Objection, Role, SignedAgreement, utcnow
 from portal.services import announcements, storage, subprocessors
 from portal.services.context import Actor
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_user, persist, valid_choices
 from tests.views.test_signing import _prepared_id
 
@@ -56,7 +56,7 @@ def test_two_simultaneous_sign_submits_sign_once(app):
     page = clients[0].client.get("/agreement/sign").get_data(as_text=True)
     data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
             "authority": "y"}
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     forms = [{**data, "csrf_token": csrf_token(c.client, "/")} for c in clients]
     results = _race([lambda c=c, f=f: c.client.post("/agreement/sign", data=f)
@@ -86,7 +86,7 @@ def test_two_simultaneous_objections_leave_one_open(app):
     for i, c in enumerate(clients):
         c.login_user(owner, totp_offset=i)
     path = f"/agreement/subprocessors/{ann_id}/object"
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     forms = [{"reason": f"Bezwaar nummer {i}, graag niet.",
               "csrf_token": csrf_token(c.client, path)} for i, c in enumerate(clients)]

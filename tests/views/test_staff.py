@@ -86,7 +86,7 @@ def test_staff_audit_log_filters_by_customer_and_verifies_chain(app, auth, admin
     with app.app_context():
         org = make_org("Gefilterd B.V.")
         owner = persist(make_user(org, Role.CUSTOMER_OWNER))
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     AuthActions(app.test_client(), app).login(owner.email)
     auth.login_user(admin)

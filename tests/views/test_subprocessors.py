@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Announcement, Objection, Role, SubProcessor, utcnow
 from portal.services import announcements, mail, subprocessors
 from portal.services.context import Actor
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_staff, make_user, persist, valid_choices
 
 
