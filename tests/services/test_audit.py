@@ -57,31 +57,19 @@ def test_database_refuses_updates_and_deletes(db):
     db.session.rollback()
 
 
-def test_edited_row_is_named_as_the_first_broken_link(db):
+@pytest.mark.parametrize(("tampering", "broken_seq", "reason"), [
+    ("UPDATE audit_events SET details = '{}' WHERE seq = 3", 3, "altered"),
+    ("DELETE FROM audit_events WHERE seq = 2", 2, "missing"),
+    ("DELETE FROM audit_events WHERE seq >= 4", 4, "deleted"),
+], ids=["an-edited-row-is-named-as-the-first-broken-link", "a-deleted-row-is-detected",
+        "deleting-the-newest-rows-is-detected-through-the-head"])
+def test_tampering_with_the_chain_is_detected(db, tampering, broken_seq, reason):
     _append(5)
     _disable_append_only()
-    db.session.execute(text("UPDATE audit_events SET details = '{}' WHERE seq = 3"))
+    db.session.execute(text(tampering))
     db.session.commit()
     report = audit.verify_chain()
-    assert not report.ok and report.broken_seq == 3 and "altered" in report.reason
-
-
-def test_deleted_row_is_detected(db):
-    _append(5)
-    _disable_append_only()
-    db.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
-    db.session.commit()
-    report = audit.verify_chain()
-    assert not report.ok and report.broken_seq == 2 and "missing" in report.reason
-
-
-def test_deleting_the_newest_rows_is_detected_through_the_head(db):
-    _append(5)
-    _disable_append_only()
-    db.session.execute(text("DELETE FROM audit_events WHERE seq >= 4"))
-    db.session.commit()
-    report = audit.verify_chain()
-    assert not report.ok and report.broken_seq == 4 and "deleted" in report.reason
+    assert not report.ok and report.broken_seq == broken_seq and reason in report.reason
 
 
 def test_a_forked_link_is_refused_not_stored(db):
@@ -115,21 +103,19 @@ def test_csv_export_neutralises_formulas(db):
     assert "'=HYPERLINK" in lines[1]
 
 
-def test_cli_verify_reports_and_exits_nonzero_when_broken(app, runner):
-    with app.app_context():
-        _append(3)
+def test_cli_verify_reports_and_exits_nonzero_when_broken(db, runner):
+    _append(3)  # committed: the command reads the database
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "3 events verified" in ok.output
-    with app.app_context():
-        _disable_append_only()
-        db.session.execute(text("UPDATE audit_events SET action = 'tampered' WHERE seq = 2"))
-        db.session.commit()
+    _disable_append_only()
+    db.session.execute(text("UPDATE audit_events SET action = 'tampered' WHERE seq = 2"))
+    db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and "#2" in broken.output
 
 
 @pytest.mark.slow
-def test_chain_stays_linear_with_four_processes_writing_at_once(app, database_url, tmp_path):
+def test_chain_stays_linear_with_four_processes_writing_at_once(db, database_url, tmp_path):
     workers, per_worker = 4, 25
     spawn = multiprocessing.get_context("spawn")
     processes = [
@@ -142,11 +128,11 @@ def test_chain_stays_linear_with_four_processes_writing_at_once(app, database_ur
     for process in processes:
         process.join(timeout=120)
         assert process.exitcode == 0
-    with app.app_context():
-        total = db.session.scalar(select(func.count()).select_from(AuditEvent))
-        assert total == workers * per_worker
-        report = audit.verify_chain()
-        assert report.ok, report.reason
-        assert report.checked == workers * per_worker
-        writers = db.session.scalars(select(AuditEvent.actor_label).distinct()).all()
-        assert len(writers) == workers
+    db.session.expire_all()  # the processes wrote; read what they stored
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    assert total == workers * per_worker
+    report = audit.verify_chain()
+    assert report.ok, report.reason
+    assert report.checked == workers * per_worker
+    writers = db.session.scalars(select(AuditEvent.actor_label).distinct()).all()
+    assert len(writers) == workers

@@ -6,12 +6,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
 from portal.models import Role, User
 from portal.services import twofactor
 from portal.services.encryption import Keyring, KeyringError, new_key_spec
-from tests.helpers import make_app
-from tests.factories import make_org, make_user, persist
 
 
 def test_round_trip_and_tamper_detection():
@@ -43,18 +40,19 @@ def test_malformed_keyring_is_refused(spec):
         Keyring.parse(spec)
 
 
-def test_cli_rotates_totp_secrets_to_a_new_key(database_url, tmp_path):
+def test_cli_rotates_totp_secrets_to_a_new_key(app, db, runner, create_org, create_user):
     old = new_key_spec("old")
-    app = make_app(database_url, tmp_path, ENCRYPTION_KEYS=old)
-    with app.app_context():
-        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER, totp=True))
-        secret = user.totp_plain
-    rotated_app = make_app(database_url, tmp_path, ENCRYPTION_KEYS=new_key_spec("new") + "," + old)
-    result = rotated_app.test_cli_runner().invoke(args=["keys", "rotate"])
+    app.config["ENCRYPTION_KEYS"] = old
+    user = create_user(create_org(), Role.CUSTOMER_OWNER, totp=True)
+    secret = user.totp_plain
+    db.session.commit()  # the command reads the database
+    # restarted with a new key in front of the old one
+    app.config["ENCRYPTION_KEYS"] = new_key_spec("new") + "," + old
+    result = runner.invoke(args=["keys", "rotate"])
     assert result.exit_code == 0 and "re-encrypted 1" in result.output
-    with rotated_app.app_context():
-        stored = db.session.scalar(select(User.totp_secret))
-        assert Keyring.parse(new_key_spec("x") + "," + rotated_app.config[
-            "ENCRYPTION_KEYS"]).key_id_of(stored) == "new"
-        user = db.session.scalar(select(User))
-        assert twofactor.verify(user, pyotp.TOTP(secret).now()) == "totp"
+    db.session.expire_all()  # the command re-encrypted the stored secret
+    stored = db.session.scalar(select(User.totp_secret))
+    assert Keyring.parse(new_key_spec("x") + "," + app.config[
+        "ENCRYPTION_KEYS"]).key_id_of(stored) == "new"
+    user = db.session.scalar(select(User))
+    assert twofactor.verify(user, pyotp.TOTP(secret).now()) == "totp"

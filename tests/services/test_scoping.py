@@ -7,7 +7,6 @@ from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import ChoiceRevision, Organization, Role, User, scoping
-from tests.helpers import AuthActions
 from tests.factories import make_org, make_revision, make_user
 
 
@@ -23,43 +22,41 @@ def _two_customers():
     return ids
 
 
-def test_a_scoped_session_loads_only_its_own_organization(app):
-    with app.app_context():
-        own, other, mine, theirs = _two_customers()
-        with scoping.limited_to(own):
-            assert db.session.get(Organization, other) is None
-            assert db.session.get(User, theirs) is None
-            assert db.session.get(User, mine).organization_id == own
-            assert db.session.scalars(select(User.email)).all() == ["mine@example.com"]
-            assert {r.organization_id
-                    for r in db.session.scalars(select(ChoiceRevision))} == {own}
-            # aliases and subqueries are limited too
-            alias = aliased(User)
-            assert db.session.scalars(select(alias.email)).all() == ["mine@example.com"]
-            assert db.session.scalar(select(select(func.count()).select_from(User)
-                                            .scalar_subquery())) == 1
-            # the query's own parameters and the scope's travel together
-            by_email = select(User).where(User.email == bindparam("address"))
-            assert db.session.scalars(by_email, {"address": "theirs@example.com"}).all() == []
-            assert len(db.session.scalars(by_email, {"address": "mine@example.com"}).all()) == 1
-            # lazy loads of a relationship stay inside the scope
-            org = db.session.get(Organization, own)
-            assert [u.email for u in org.users] == ["mine@example.com"]
+def test_a_scoped_session_loads_only_its_own_organization(db):
+    own, other, mine, theirs = _two_customers()
+    with scoping.limited_to(own):
+        assert db.session.get(Organization, other) is None
+        assert db.session.get(User, theirs) is None
+        assert db.session.get(User, mine).organization_id == own
+        assert db.session.scalars(select(User.email)).all() == ["mine@example.com"]
+        assert {r.organization_id
+                for r in db.session.scalars(select(ChoiceRevision))} == {own}
+        # aliases and subqueries are limited too
+        alias = aliased(User)
+        assert db.session.scalars(select(alias.email)).all() == ["mine@example.com"]
+        assert db.session.scalar(select(select(func.count()).select_from(User)
+                                        .scalar_subquery())) == 1
+        # the query's own parameters and the scope's travel together
+        by_email = select(User).where(User.email == bindparam("address"))
+        assert db.session.scalars(by_email, {"address": "theirs@example.com"}).all() == []
+        assert len(db.session.scalars(by_email, {"address": "mine@example.com"}).all()) == 1
+        # lazy loads of a relationship stay inside the scope
+        org = db.session.get(Organization, own)
+        assert [u.email for u in org.users] == ["mine@example.com"]
 
 
-def test_the_scope_follows_the_block_not_the_first_query(app):
-    with app.app_context():
-        own, other, _mine, _theirs = _two_customers()
-        with scoping.limited_to(own):
-            assert db.session.scalars(select(Organization.name)).all() == ["Eigen B.V."]
-        db.session.expunge_all()
-        with scoping.limited_to(other):  # the cached statement must take the new organization
-            assert db.session.scalars(select(Organization.name)).all() == ["Ander B.V."]
-        assert len(db.session.scalars(select(Organization.name)).all()) >= 2
-        with scoping.limited_to(own):
-            names = db.session.scalars(select(Organization.name)
-                                       .execution_options(unscoped=True))
-            assert len(names.all()) >= 2
+def test_the_scope_follows_the_block_not_the_first_query(db):
+    own, other, _mine, _theirs = _two_customers()
+    with scoping.limited_to(own):
+        assert db.session.scalars(select(Organization.name)).all() == ["Eigen B.V."]
+    db.session.expunge_all()
+    with scoping.limited_to(other):  # the cached statement must take the new organization
+        assert db.session.scalars(select(Organization.name)).all() == ["Ander B.V."]
+    assert len(db.session.scalars(select(Organization.name)).all()) >= 2
+    with scoping.limited_to(own):
+        names = db.session.scalars(select(Organization.name)
+                                   .execution_options(unscoped=True))
+        assert len(names.all()) >= 2
 
 
 def test_the_scope_is_held_without_flask_and_ends_with_its_block():
@@ -72,10 +69,8 @@ def test_the_scope_is_held_without_flask_and_ends_with_its_block():
     assert scoping.current_scope() is None
 
 
-def test_a_customer_request_is_scoped_and_leaves_no_scope_behind(app, client):
-    with app.app_context():
-        _two_customers()
-    auth = AuthActions(client, app)
+def test_a_customer_request_is_scoped_and_leaves_no_scope_behind(db, client, auth):
+    _two_customers()
     auth.login("mine@example.com")
     page = client.get("/organization/").get_data(as_text=True)
     assert "mine@example.com" in page and "theirs@example.com" not in page

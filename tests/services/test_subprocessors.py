@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
 from portal.models import Announcement, Notice, Role, SubProcessor, utcnow
 from portal.services import ServiceError, announcements, mail, objections, subprocessors
 from portal.services.context import Actor
@@ -180,50 +179,48 @@ def test_unaffected_customers_cannot_object(db):
 
 
 @pytest.mark.parametrize("app", ["database", "redis"], indirect=True)
-def test_notices_reach_every_affected_organization_through_the_queue(app, task_worker,
+def test_notices_reach_every_affected_organization_through_the_queue(app, db, task_worker,
                                                                       mailbox):
-    with app.app_context():
-        orgs = [_affected_org(f"Klant {i} B.V.") for i in range(60)]
-        other = make_org("Web B.V.")
-        make_revision(other, selected={**valid_choices().selected, "services": ("webhosting",)})
-        ann = add(days=30)
+    orgs = [_affected_org(f"Klant {i} B.V.") for i in range(60)]
+    other = make_org("Web B.V.")
+    make_revision(other, selected={**valid_choices().selected, "services": ("webhosting",)})
+    ann = add(days=30)
 
-        def notices() -> int:
-            db.session.rollback()
-            return db.session.scalar(select(func.count()).select_from(Notice).where(
-                Notice.mailed_at.is_not(None)))
+    def notices() -> int:
+        db.session.rollback()
+        return db.session.scalar(select(func.count()).select_from(Notice).where(
+            Notice.mailed_at.is_not(None)))
 
-        task_worker(lambda: notices() == 60)
-        mail.drain()
-        assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
-        owners = {owner.email for _org, owner in orgs}
-        assert owners <= {m["To"] for m in mailbox.messages}
-        sent = len(mailbox.messages)
-        # Running the fan-out again adds nothing and mails nobody twice.
-        from portal.services import notifications
+    task_worker(lambda: notices() == 60)
+    mail.drain()
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
+    owners = {owner.email for _org, owner in orgs}
+    assert owners <= {m["To"] for m in mailbox.messages}
+    sent = len(mailbox.messages)
+    # Running the fan-out again adds nothing and mails nobody twice.
+    from portal.services import notifications
 
-        notifications.fan_out(ann.id)
-        task_worker()
-        mail.drain()
-        assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
-        assert len(mailbox.messages) == sent
+    notifications.fan_out(ann.id)
+    task_worker()
+    mail.drain()
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 60
+    assert len(mailbox.messages) == sent
 
 
-def test_the_notice_email_says_what_changes_and_on_what_basis(app, task_worker, mailbox):
-    with app.app_context():
-        _org, owner = _affected_org("Klant B.V.")
-        address = owner.email
-        sp = subprocessors.create_active(
-            subprocessors.SubProcessorData("Kluis", "Kluis B.V.", "Back-ups van e-mail",
-                                           ("email",), ("NL",)), today(), ACTOR)
-        announcements.announce("countries", reason="Extra locatie", actor=ACTOR,
-                               subprocessor=sp, effective_on=today() + timedelta(days=40),
-                               new_countries=("NL", "US"), new_transfer_basis="scc")
-        add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
-                                           ("email",), ("US",), "adequacy"))
-        task_worker(lambda: db.session.scalar(select(func.count()).select_from(Notice).where(
-            Notice.mailed_at.is_not(None))) == 2)
-        mail.drain()
+def test_the_notice_email_says_what_changes_and_on_what_basis(db, task_worker, mailbox):
+    _org, owner = _affected_org("Klant B.V.")
+    address = owner.email
+    sp = subprocessors.create_active(
+        subprocessors.SubProcessorData("Kluis", "Kluis B.V.", "Back-ups van e-mail",
+                                       ("email",), ("NL",)), today(), ACTOR)
+    announcements.announce("countries", reason="Extra locatie", actor=ACTOR,
+                           subprocessor=sp, effective_on=today() + timedelta(days=40),
+                           new_countries=("NL", "US"), new_transfer_basis="scc")
+    add(subprocessors.SubProcessorData("Cloud Inc.", "Cloud Inc., Seattle", "Opslag",
+                                       ("email",), ("US",), "adequacy"))
+    task_worker(lambda: db.session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.mailed_at.is_not(None))) == 2)
+    mail.drain()
     texts = [mailbox.text(m) for m in mailbox.messages if m["To"] == address]
     countries = next(t for t in texts if "Kluis" in t)
     assert "Nieuwe landen: NL, US." in countries
@@ -233,16 +230,15 @@ def test_the_notice_email_says_what_changes_and_on_what_basis(app, task_worker, 
     assert "adequaatheidsbesluit" in added
 
 
-def test_the_atom_feed_parses_and_marks_additions_and_removals(app, client):
+def test_the_atom_feed_parses_and_marks_additions_and_removals(db, client):
     import feedparser
 
-    with app.app_context():
-        ann = add(days=30)
-        later = today() + timedelta(days=30)
-        announcements.apply_due(ACTOR, today=later)
-        announcements.announce("remove", reason="Vervangen door eigen dienst", actor=ACTOR,
-                               subprocessor=ann.subprocessor,
-                               effective_on=later + timedelta(days=31), today=later)
+    ann = add(days=30)
+    later = today() + timedelta(days=30)
+    announcements.apply_due(ACTOR, today=later)
+    announcements.announce("remove", reason="Vervangen door eigen dienst", actor=ACTOR,
+                           subprocessor=ann.subprocessor,
+                           effective_on=later + timedelta(days=31), today=later)
     response = client.get("/subprocessors/feed.atom")
     assert response.mimetype == "application/atom+xml"
     feed = feedparser.parse(response.data)
@@ -293,34 +289,34 @@ def test_unknown_countries_and_duplicate_names_are_refused(db):
         assert field in dict(error.value.problems)
 
 
-def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(app, task_worker,
+def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(db, task_worker,
                                                                             mailbox):
-    with app.app_context():
-        org, owner = _affected_org()
-        owner_email = owner.email
-        ann = add(days=30)
-        from portal.services import notifications
+    org, owner = _affected_org()
+    owner_email = owner.email
+    ann = add(days=30)
+    from portal.services import notifications
 
-        notifications.create_notices(ann.id)
-        objection = objections.submit(org, ann, "Liever niet, dank u wel.", Actor(user=owner))
-        with pytest.raises(ServiceError):
-            announcements.withdraw(ann, "", ACTOR)
-        announcements.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
-        assert objection.status == "resolved" and objection.resolution == "not_used"
-        assert objections.deadline_passed(ann)
-        assert announcements.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
-        assert db.session.get(SubProcessor, ann.subprocessor_id).status == "ended"
-        with pytest.raises(ServiceError):
-            announcements.withdraw(ann, "Nogmaals", ACTOR)
-        def told() -> bool:
-            db.session.rollback()  # never keep SQLite's write lock while the worker writes
-            count = db.session.scalar(select(func.count()).select_from(Notice).where(
-                Notice.withdrawal_mailed_at.is_not(None)))
-            db.session.rollback()
-            return count == 1
+    notifications.create_notices(ann.id)
+    objection = objections.submit(org, ann, "Liever niet, dank u wel.", Actor(user=owner))
+    with pytest.raises(ServiceError):
+        announcements.withdraw(ann, "", ACTOR)
+    announcements.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
+    assert objection.status == "resolved" and objection.resolution == "not_used"
+    assert objections.deadline_passed(ann)
+    assert announcements.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
+    assert db.session.get(SubProcessor, ann.subprocessor_id).status == "ended"
+    with pytest.raises(ServiceError):
+        announcements.withdraw(ann, "Nogmaals", ACTOR)
 
+    def told() -> bool:
+        db.session.rollback()  # never keep SQLite's write lock while the worker writes
+        count = db.session.scalar(select(func.count()).select_from(Notice).where(
+            Notice.withdrawal_mailed_at.is_not(None)))
         db.session.rollback()
-        task_worker(told)
-        mail.drain()
+        return count == 1
+
+    db.session.rollback()
+    task_worker(told)
+    mail.drain()
     subjects = [m["Subject"] for m in mailbox.to(owner_email)]
     assert any("trekt" in s or "withdraw" in s for s in subjects), subjects
