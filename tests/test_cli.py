@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
 from portal.models import Invitation, Organization, Role, User
 from portal.services import audit
 
 
-def test_seed_demo_creates_accounts_once_and_prints_logins(app, runner):
+def test_seed_demo_creates_accounts_once_and_prints_logins(db, runner):
     first = runner.invoke(args=["seed", "demo"])
     assert first.exit_code == 0, first.output
     assert "admin@voxio.nl" in first.output and "eigenaar@bakkerij-jansen.nl" in first.output
     second = runner.invoke(args=["seed", "demo"])
     assert second.exit_code == 0 and "already present" in second.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
-        roles = set(db.session.scalars(select(User.role)))
-        assert roles == set(Role)
-        assert audit.verify_chain().ok
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+    assert audit.verify_chain().ok
 
 
 def test_demo_login_works(app, runner, auth):
@@ -36,10 +34,9 @@ def test_seed_demo_refuses_production(app, runner):
     assert result.exit_code != 0 and "development only" in result.output
 
 
-def test_staff_bootstrap_invites_an_administrator(app, runner, mailbox):
+def test_staff_bootstrap_invites_an_administrator(db, runner, mailbox):
     result = runner.invoke(args=["staff", "invite-admin", "Chef@Voxio.nl", "Chef"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        invitation = db.session.scalar(select(Invitation))
-        assert invitation.email == "chef@voxio.nl" and invitation.role == Role.STAFF_ADMIN
+    invitation = db.session.scalar(select(Invitation))
+    assert invitation.email == "chef@voxio.nl" and invitation.role == Role.STAFF_ADMIN
     assert "/invitation/" in mailbox.text(mailbox.last("chef@voxio.nl"))

@@ -6,16 +6,13 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from portal.extensions import db
 
-
-def test_connections_lost_to_a_server_restart_cost_no_request(app, client):
+def test_connections_lost_to_a_server_restart_cost_no_request(app, db, client):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL only: SQLite has no server connection to lose")
-    with app.app_context():
-        engine = db.engine
-        name = engine.url.database
+    engine = db.engine
+    name = engine.url.database
     assert client.get("/healthz").status_code == 200
     checked = []
     event.listen(engine, "checkout", lambda *args: checked.append(1))

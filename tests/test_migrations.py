@@ -5,8 +5,6 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from portal.extensions import db
-
 
 def test_migrated_schema_matches_the_models(db):
     with db.engine.connect() as connection:
