@@ -5,45 +5,42 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Invitation, Role, User, UserSession
-from tests.helpers import CSRF_RE, csrf_token
-from tests.factories import PASSWORD, make_org, make_staff, make_user, persist, totp_now
+from tests.factories import PASSWORD, totp_now
+from tests.helpers import CSRF_RE, AuthActions, csrf_token, make_app
 
 
-def _owner(app, **kw):
-    with app.app_context():
-        org = make_org()
-        return persist(make_user(org, Role.CUSTOMER_OWNER, **kw))
+@pytest.fixture
+def user(create_org, create_user):
+    """The owner of an organization of their own."""
+    return create_user(create_org(), Role.CUSTOMER_OWNER)
 
 
-def _events(app, action):
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+def _events(action):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 # --- login ---------------------------------------------------------------------------------
 
-def test_owner_signs_in_and_sees_dashboard(app, client, auth):
-    user = _owner(app)
+def test_owner_signs_in_and_sees_dashboard(db, client, auth, user):
     response = auth.login(user.email)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert user.name in page
-    assert len(_events(app, "auth.login")) == 1
+    assert len(_events("auth.login")) == 1
 
 
-def test_email_is_case_insensitive(app, auth):
-    user = _owner(app)
+def test_email_is_case_insensitive(auth, user):
     assert auth.login(user.email.upper()).status_code == 302
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(app, client, auth):
-    user = _owner(app)
+def test_wrong_password_and_unknown_email_get_the_same_answer(db, client, auth, user):
     wrong = auth.login(user.email, "this is not the right password")
     unknown = auth.login("nobody@example.com", "this is not the right password")
     assert wrong.status_code == unknown.status_code == 200
@@ -52,17 +49,15 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app, client, auth)
         strip(unknown.get_data(as_text=True)).split("<main")[1].split("csrf_token")[0]
     assert "E-mailadres of wachtwoord is onjuist" in wrong.get_data(as_text=True) or \
         "E-mail address or password is incorrect" in wrong.get_data(as_text=True)
-    assert len(_events(app, "auth.login_failed")) == 2
+    assert len(_events("auth.login_failed")) == 2
 
 
-def test_failed_login_keeps_the_typed_email(app, auth):
-    user = _owner(app)
+def test_failed_login_keeps_the_typed_email(auth, user):
     page = auth.login(user.email, "wrong wrong wrong wrong").get_data(as_text=True)
     assert f'value="{user.email}"' in page
 
 
-def test_backoff_locks_after_repeated_failures_even_with_the_right_password(app, auth):
-    user = _owner(app)
+def test_backoff_locks_after_repeated_failures_even_with_the_right_password(app, auth, user):
     for _ in range(app.config["LOGIN_BACKOFF_FREE_ATTEMPTS"] + 1):
         auth.login(user.email, "wrong password attempt")
     response = auth.login(user.email)  # correct password, but locked
@@ -80,8 +75,6 @@ def test_backoff_applies_to_unknown_addresses_too(app, auth):
 
 
 def test_login_rate_limit_is_shared_and_answers_429(database_url, tmp_path, smtp_server):
-    from tests.helpers import AuthActions, make_app
-
     app = make_app(database_url, tmp_path, LOGIN_RATE_LIMIT="3 per minute",
                    MAIL_SERVER=smtp_server.hostname, MAIL_PORT=smtp_server.port)
     # Two clients stand for two worker processes: the counter lives in the database.
@@ -93,16 +86,13 @@ def test_login_rate_limit_is_shared_and_answers_429(database_url, tmp_path, smtp
     assert codes == [200, 200, 200, 429]
 
 
-def test_inactive_user_cannot_sign_in(app, auth):
-    user = _owner(app)
-    with app.app_context():
-        db.session.get(User, user.id).active = False
-        db.session.commit()
+def test_inactive_user_cannot_sign_in(db, auth, user):
+    user.active = False
+    db.session.commit()
     assert auth.login(user.email).status_code == 200
 
 
-def test_next_parameter_only_redirects_to_local_paths(app, client):
-    user = _owner(app)
+def test_next_parameter_only_redirects_to_local_paths(client, user):
     for target, expected in [
         ("/account/", "/account/"),
         ("https://evil.example/", "/"),
@@ -120,8 +110,7 @@ def test_next_parameter_only_redirects_to_local_paths(app, client):
 
 # --- sessions ------------------------------------------------------------------------------
 
-def test_cookie_copied_before_logout_is_refused_after_it(app, client, auth):
-    user = _owner(app)
+def test_cookie_copied_before_logout_is_refused_after_it(app, client, auth, user):
     auth.login(user.email)
     stolen = client.get_cookie("session").value
     auth.logout()
@@ -132,25 +121,21 @@ def test_cookie_copied_before_logout_is_refused_after_it(app, client, auth):
     assert "/login" in response.headers["Location"]
 
 
-def test_session_cookie_changes_at_login(app, client, auth):
-    user = _owner(app)
+def test_session_cookie_changes_at_login(db, client, auth, user):
     client.get("/login")
     before = client.get_cookie("session").value
     auth.login(user.email)
     assert client.get_cookie("session").value != before
-    with app.app_context():
-        assert db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    assert db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
 
 
-def test_idle_timeout_ends_the_session(app, client, auth):
-    user = _owner(app)
+def test_idle_timeout_ends_the_session(app, client, auth, user):
     auth.login(user.email)
     with freeze_time(timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)):
         assert client.get("/").status_code == 302
 
 
-def test_absolute_timeout_ends_an_active_session(app, client, auth):
-    user = _owner(app)
+def test_absolute_timeout_ends_an_active_session(app, client, auth, user):
     auth.login(user.email)
     hours = app.config["SESSION_MAX_HOURS"]
     for minutes in range(20, hours * 60 + 20, 20):  # active every 20 minutes
@@ -159,25 +144,21 @@ def test_absolute_timeout_ends_an_active_session(app, client, auth):
     assert response.status_code == 302
 
 
-def test_password_change_ends_other_sessions_but_not_this_one(app, auth, mailbox):
-    user = _owner(app)
-    other = app.test_client()
-    from tests.helpers import AuthActions
-
-    AuthActions(other, app).login(user.email)
+def test_password_change_ends_other_sessions_but_not_this_one(auth, mailbox, user):
+    other = auth.another()
+    other.login(user.email)
     auth.login(user.email)
     new = "een nieuw en lang wachtwoord voor mij"
     response = auth.post("/account/password", {"current_password": PASSWORD, "password": new},
                          token_from="/account/password")
     assert response.status_code == 302
     assert auth.client.get("/").status_code == 200
-    assert other.get("/").status_code == 302
+    assert other.client.get("/").status_code == 302
     assert "wachtwoord" in mailbox.last(user.email)["Subject"].lower() or \
         "password" in mailbox.last(user.email)["Subject"].lower()
 
 
-def test_password_change_reports_every_problem_at_once(app, auth):
-    user = _owner(app)
+def test_password_change_reports_every_problem_at_once(auth, user):
     auth.login(user.email)
     page = auth.post("/account/password", {"current_password": "niet mijn wachtwoord",
                                            "password": "kort"},
@@ -185,54 +166,36 @@ def test_password_change_reports_every_problem_at_once(app, auth):
     assert 'id="current_password-error"' in page and 'id="password-error"' in page
 
 
-def test_deactivation_ends_all_sessions_at_once(app, auth):
-    user = _owner(app)
-    with app.app_context():
-        colleague = persist(make_user(db.session.get(User, user.id).organization,
-                                      Role.CUSTOMER_MEMBER))
-    from tests.helpers import AuthActions
-
-    colleague_client = app.test_client()
-    AuthActions(colleague_client, app).login(colleague.email)
-    assert colleague_client.get("/").status_code == 200
+@pytest.mark.parametrize(("colleague_role", "change", "page", "then"), [
+    (Role.CUSTOMER_MEMBER, ("active", {"active": "0"}), "/", 302),
+    (Role.CUSTOMER_OWNER, ("role", {"role": "customer_member"}), "/organization/invite", 403),
+], ids=["deactivation-ends-all-sessions-at-once", "a-role-change-applies-on-the-next-request"])
+def test_access_changes_apply_to_the_other_sessions_on_their_next_request(
+        auth, user, create_user, colleague_role, change, page, then):
+    colleague = create_user(user.organization, colleague_role)
+    colleague_browser = auth.another()
+    colleague_browser.login(colleague.email)
+    assert colleague_browser.client.get(page).status_code == 200
     auth.login(user.email)
-    auth.post(f"/organization/members/{colleague.id}/active", {"active": "0"})
-    assert colleague_client.get("/").status_code == 302
+    setting, form = change
+    auth.post(f"/organization/members/{colleague.id}/{setting}", form)
+    assert colleague_browser.client.get(page).status_code == then
 
 
-def test_role_change_applies_on_the_next_request(app, auth):
-    user = _owner(app)
-    with app.app_context():
-        colleague = persist(make_user(db.session.get(User, user.id).organization,
-                                      Role.CUSTOMER_OWNER))
-    from tests.helpers import AuthActions
-
-    colleague_client = app.test_client()
-    AuthActions(colleague_client, app).login(colleague.email)
-    assert colleague_client.get("/organization/invite").status_code == 200
-    auth.login(user.email)
-    auth.post(f"/organization/members/{colleague.id}/role", {"role": "customer_member"})
-    assert colleague_client.get("/organization/invite").status_code == 403
-
-
-def test_user_can_sign_out_other_sessions(app, auth):
-    user = _owner(app)
-    from tests.helpers import AuthActions
-
-    other = app.test_client()
-    AuthActions(other, app).login(user.email)
+def test_user_can_sign_out_other_sessions(auth, user):
+    other = auth.another()
+    other.login(user.email)
     auth.login(user.email)
     page = auth.client.get("/account/sessions").get_data(as_text=True)
     assert page.count("<tr>") >= 3  # header + two sessions
     auth.post("/account/sessions", token_from="/account/sessions")
-    assert other.get("/").status_code == 302
+    assert other.client.get("/").status_code == 302
     assert auth.client.get("/").status_code == 200
 
 
 # --- password reset ------------------------------------------------------------------------
 
-def test_password_reset_link_works_once(app, client, auth, mailbox):
-    user = _owner(app)
+def test_password_reset_link_works_once(client, auth, mailbox, user):
     response = client.post("/password/forgot", data={
         "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
     assert response.status_code == 302
@@ -247,8 +210,7 @@ def test_password_reset_link_works_once(app, client, auth, mailbox):
     assert auth.login(user.email).status_code == 200  # old password is gone
 
 
-def test_password_reset_answers_the_same_for_unknown_addresses(app, client, mailbox):
-    user = _owner(app)
+def test_password_reset_answers_the_same_for_unknown_addresses(client, mailbox, user):
     pages = []
     for email in (user.email, "nobody@example.com"):
         response = client.post("/password/forgot", data={
@@ -260,8 +222,7 @@ def test_password_reset_answers_the_same_for_unknown_addresses(app, client, mail
     assert len(mailbox.to(user.email)) == 1 and len(mailbox.messages) == 1
 
 
-def test_password_reset_link_expires_after_an_hour(app, client, mailbox):
-    user = _owner(app)
+def test_password_reset_link_expires_after_an_hour(client, mailbox, user):
     client.post("/password/forgot", data={
         "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
     link = mailbox.link(user.email, "/password/reset/")
@@ -270,8 +231,7 @@ def test_password_reset_link_expires_after_an_hour(app, client, mailbox):
         assert client.get(link).status_code == 410
 
 
-def test_reset_link_uses_the_public_url_not_the_host_header(app, client, mailbox):
-    user = _owner(app)
+def test_reset_link_uses_the_public_url_not_the_host_header(client, mailbox, user):
     evil = "http://evil.example"
     page = client.get("/password/forgot", base_url=evil).get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
@@ -281,8 +241,7 @@ def test_reset_link_uses_the_public_url_not_the_host_header(app, client, mailbox
     assert "evil.example" not in text
 
 
-def test_weak_new_password_is_refused_with_a_reason(app, client, mailbox):
-    user = _owner(app)
+def test_weak_new_password_is_refused_with_a_reason(client, mailbox, user):
     client.post("/password/forgot", data={
         "csrf_token": csrf_token(client, "/password/forgot"), "email": user.email})
     link = mailbox.link(user.email, "/password/reset/")
@@ -294,9 +253,8 @@ def test_weak_new_password_is_refused_with_a_reason(app, client, mailbox):
 
 # --- invitations ---------------------------------------------------------------------------
 
-def test_staff_invites_first_owner_who_sets_a_password(app, client, auth, mailbox):
-    with app.app_context():
-        staff = persist(make_staff())
+def test_staff_invites_first_owner_who_sets_a_password(db, client, auth, create_staff, mailbox):
+    staff = create_staff()
     auth.login_user(staff)
     response = auth.post("/staff/customers/new", {
         "name": "Nieuwe Klant B.V.", "kvk_number": "11223344", "customer_number": "VX-555",
@@ -315,13 +273,11 @@ def test_staff_invites_first_owner_who_sets_a_password(app, client, auth, mailbo
     assert response.status_code == 302
     assert client.get("/organization/").status_code == 200
     assert client.get(link).status_code == 410  # used
-    with app.app_context():
-        eva = db.session.scalar(select(User).where(User.email == "eva@nieuw.example"))
-        assert eva.role == Role.CUSTOMER_OWNER
+    eva = db.session.scalar(select(User).where(User.email == "eva@nieuw.example"))
+    assert eva.role == Role.CUSTOMER_OWNER
 
 
-def test_invitation_expires(app, client, auth, mailbox):
-    user = _owner(app)
+def test_invitation_expires(app, client, auth, mailbox, user):
     auth.login(user.email)
     auth.post("/organization/invite", {"name": "Kees", "email": "kees@example.com",
                                        "role": "customer_member"},
@@ -332,15 +288,13 @@ def test_invitation_expires(app, client, auth, mailbox):
         assert client.get(link).status_code == 410
 
 
-def test_member_cannot_invite(app, auth):
-    with app.app_context():
-        member = persist(make_user(make_org(), Role.CUSTOMER_MEMBER))
+def test_member_cannot_invite(db, auth, create_org, create_user):
+    member = create_user(create_org(), Role.CUSTOMER_MEMBER)
     auth.login(member.email)
     response = auth.post("/organization/invite", {"name": "X", "email": "x@example.com",
                                                   "role": "customer_owner"})
     assert response.status_code == 403
-    with app.app_context():
-        assert db.session.scalar(select(Invitation)) is None
+    assert db.session.scalar(select(Invitation)) is None
 
 
 # --- two-step verification -----------------------------------------------------------------
@@ -355,8 +309,7 @@ def _enrol(client, auth):
     return secret, codes
 
 
-def test_totp_enrol_then_sign_in_with_code_and_with_recovery_code(app, client, auth):
-    user = _owner(app)
+def test_totp_enrol_then_sign_in_with_code_and_with_recovery_code(db, client, auth, user):
     auth.login(user.email)
     secret, codes = _enrol(client, auth)
     assert len(codes) == 10
@@ -382,11 +335,10 @@ def test_totp_enrol_then_sign_in_with_code_and_with_recovery_code(app, client, a
     again = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
                                                "code": codes[0]})
     assert again.status_code == 200  # a recovery code works once
-    assert _events(app, "auth.recovery_code_used")
+    assert _events("auth.recovery_code_used")
 
 
-def test_totp_code_cannot_be_replayed(app, client, auth):
-    user = _owner(app)
+def test_totp_code_cannot_be_replayed(client, auth, user):
     auth.login(user.email)
     secret, _codes = _enrol(client, auth)
     auth.logout()
@@ -405,9 +357,8 @@ def test_totp_code_cannot_be_replayed(app, client, auth):
     assert "niet geldig" in wrong.get_data(as_text=True)
 
 
-def test_staff_must_enrol_totp_before_anything_else(app, client, auth):
-    with app.app_context():
-        staff = persist(make_staff(totp=False))
+def test_staff_must_enrol_totp_before_anything_else(client, auth, create_staff):
+    staff = create_staff(totp=False)
     auth.login(staff.email)
     response = client.get("/staff/customers")
     assert response.status_code == 302
@@ -416,9 +367,9 @@ def test_staff_must_enrol_totp_before_anything_else(app, client, auth):
     assert client.get("/staff/customers").status_code == 200
 
 
-def test_step_up_asks_for_password_and_code_after_five_minutes(app, client, auth):
-    with app.app_context():
-        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER, totp=True))
+def test_step_up_asks_for_password_and_code_after_five_minutes(client, auth, create_org,
+                                                               create_user):
+    user = create_user(create_org(), Role.CUSTOMER_OWNER, totp=True)
     auth.login(user.email, code=totp_now(user))
     with freeze_time(timedelta(minutes=6)):
         response = auth.post("/account/two-factor/recovery-codes",
