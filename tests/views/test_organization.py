@@ -8,22 +8,20 @@ import io
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
 from portal.models import Role, User
-from tests.factories import make_org, make_user, persist
 
 
 @pytest.fixture
-def team(app):
-    with app.app_context():
-        org, other = make_org("Eigen B.V."), make_org("Ander B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
-        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@eigen.nl")
-        stranger = make_user(other, Role.CUSTOMER_OWNER, email="owner@ander.nl")
-        return persist(owner, member, stranger)
+def team(create_org, create_user):
+    """An owner and a member of Eigen B.V., and the owner of another organization."""
+    org, other = create_org("Eigen B.V."), create_org("Ander B.V.")
+    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
+    member = create_user(org, Role.CUSTOMER_MEMBER, email="member@eigen.nl")
+    stranger = create_user(other, Role.CUSTOMER_OWNER, email="owner@ander.nl")
+    return owner, member, stranger
 
 
-def test_member_sees_colleagues_but_no_management(app, auth, team):
+def test_member_sees_colleagues_but_no_management(auth, team):
     owner, member, stranger = team
     auth.login(member.email)
     page = auth.client.get("/organization/").get_data(as_text=True)
@@ -32,8 +30,7 @@ def test_member_sees_colleagues_but_no_management(app, auth, team):
     assert "Invite a colleague" not in page and "Nodig een collega uit" not in page
 
 
-def test_owner_invites_a_colleague_who_joins_the_same_organization(app, client, auth, team,
-                                                                   mailbox):
+def test_owner_invites_a_colleague_who_joins_the_same_organization(client, auth, team, mailbox):
     owner, *_ = team
     auth.login(owner.email)
     response = auth.post("/organization/invite", {"name": "Nina", "email": "nina@eigen.nl",
@@ -43,7 +40,7 @@ def test_owner_invites_a_colleague_who_joins_the_same_organization(app, client, 
     assert "Eigen B.V." in mailbox.text(mailbox.last("nina@eigen.nl"))
 
 
-def test_invite_form_keeps_input_and_explains_errors(app, auth, team):
+def test_invite_form_keeps_input_and_explains_errors(auth, team, create_staff):
     owner, member, _ = team
     auth.login(owner.email)
     page = auth.post("/organization/invite", {"name": "Dubbel", "email": member.email,
@@ -55,41 +52,30 @@ def test_invite_form_keeps_input_and_explains_errors(app, auth, team):
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'value="geen-adres"' in page and 'aria-invalid="true"' in page
     # an address that already has an account elsewhere (Voxio staff, another customer) too
-    with app.app_context():
-        from tests.factories import make_staff
-
-        staff = persist(make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl"))
+    staff = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
     page = auth.post("/organization/invite", {"name": "Beheer", "email": staff.email,
                                               "role": "customer_member"},
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'aria-invalid="true"' in page and "al een account" in page
 
 
-def test_owner_cannot_remove_the_last_owner(app, auth, team):
+def test_owner_cannot_remove_the_last_owner(db, auth, team, create_user):
     owner, _member, _ = team
-    with app.app_context():
-        second = persist(make_user(db.session.get(User, owner.id).organization,
-                                   Role.CUSTOMER_OWNER))
-    from tests.helpers import AuthActions
-
-    other = AuthActions(app.test_client(), app)
+    second = create_user(owner.organization, Role.CUSTOMER_OWNER)
+    other = auth.another()
     other.login(second.email)
     other.post(f"/organization/members/{owner.id}/role", {"role": "customer_member"})
-    with app.app_context():
-        assert db.session.get(User, owner.id).role == Role.CUSTOMER_MEMBER
+    assert db.session.get(User, owner.id).role == Role.CUSTOMER_MEMBER
     # now `second` is the last owner and cannot be demoted by anyone, nor deactivated
     auth.login(owner.email)
     assert auth.client.get("/organization/invite").status_code == 403
     other.post(f"/organization/members/{second.id}/active", {"active": "0"})
-    with app.app_context():
-        assert db.session.get(User, second.id).active  # you cannot remove yourself
+    assert db.session.get(User, second.id).active  # you cannot remove yourself
 
 
-def test_owner_audit_log_shows_only_own_organization_and_exports_csv(app, auth, team):
+def test_owner_audit_log_shows_only_own_organization_and_exports_csv(auth, team):
     owner, member, stranger = team
-    from tests.helpers import AuthActions
-
-    AuthActions(app.test_client(), app).login(stranger.email)
+    auth.another().login(stranger.email)
     auth.login(owner.email)
     page = auth.client.get("/organization/audit").get_data(as_text=True)
     assert owner.email in page and stranger.email not in page
@@ -102,7 +88,7 @@ def test_owner_audit_log_shows_only_own_organization_and_exports_csv(app, auth, 
     assert "audit.exported" in {r["action"] for r in rows}
 
 
-def test_audit_filter_by_action(app, auth, team):
+def test_audit_filter_by_action(auth, team):
     owner, *_ = team
     auth.login(owner.email)
     auth.client.get("/account/")
@@ -110,18 +96,17 @@ def test_audit_filter_by_action(app, auth, team):
     assert "auth.login" in page and "audit.exported" not in page
 
 
-def test_audit_filter_survives_bad_dates(app, auth, team):
+def test_audit_filter_survives_bad_dates(auth, team):
     owner, *_ = team
     auth.login(owner.email)
     response = auth.client.get("/organization/audit?date_from=not-a-date&page=99")
     assert response.status_code == 200
 
 
-def test_deactivated_member_is_shown_without_access(app, auth, team):
+def test_deactivated_member_is_shown_without_access(db, auth, team):
     owner, member, _ = team
     auth.login(owner.email)
     auth.post(f"/organization/members/{member.id}/active", {"active": "0"})
-    with app.app_context():
-        assert not db.session.scalar(select(User.active).where(User.id == member.id))
+    assert not db.session.scalar(select(User.active).where(User.id == member.id))
     page = auth.client.get("/organization/").get_data(as_text=True)
     assert "inactive" in page
