@@ -6,10 +6,6 @@ import json
 
 import pytest
 
-from portal.models import Role
-from tests.helpers import AuthActions
-from tests.factories import make_org, make_revision, make_staff, make_user, persist
-
 VALID = {
     "services": ["webhosting", "email"], "purposes": ["hosting"],
     "data_categories": ["name_address", "ip_address"], "data_subjects": ["customers"],
@@ -21,13 +17,9 @@ VALID = {
 
 
 @pytest.fixture
-def people(app):
-    with app.app_context():
-        org = make_org("Bakkerij Jansen B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl")
-        member = make_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
-        staff = make_staff(email="staff@voxio.nl")
-        return persist(owner, member, staff)
+def people(customer, create_staff):
+    """The customer's owner and member, and a member of Voxio's staff."""
+    return customer.owner, customer.member, create_staff(email="staff@voxio.nl")
 
 
 def _save(auth, **changes):
@@ -36,7 +28,7 @@ def _save(auth, **changes):
     return auth.post("/agreement/choices", data, token_from="/agreement/choices")
 
 
-def test_choices_page_lists_every_item_grouped_and_explained(app, auth, people):
+def test_choices_page_lists_every_item_grouped_and_explained(auth, people):
     auth.login(people[0].email)
     page = auth.client.get("/agreement/choices").get_data(as_text=True)
     assert page.count('type="checkbox"') == 11 + 6 + 32 + 8 + 1  # + the acknowledgement
@@ -48,7 +40,7 @@ def test_choices_page_lists_every_item_grouped_and_explained(app, auth, people):
     assert "UAVG" in page  # the BSN explanation
 
 
-def test_owner_saves_and_sees_the_tailored_agreement(app, auth, people):
+def test_owner_saves_and_sees_the_tailored_agreement(auth, people):
     auth.login(people[0].email)
     response = _save(auth)
     assert response.status_code == 302 and response.headers["Location"] == "/agreement/preview"
@@ -59,7 +51,7 @@ def test_owner_saves_and_sees_the_tailored_agreement(app, auth, people):
     assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
 
 
-def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(app, auth, people):
+def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(auth, people):
     auth.login(people[0].email)
     page = _save(auth, services=None, purposes=None, contact_name="Typed Name",
                  data_categories=["ip_address"]).get_data(as_text=True)
@@ -71,7 +63,7 @@ def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(app, auth, p
     assert auth.client.get("/agreement/history").get_data(as_text=True).count("Revisi") == 0
 
 
-def test_error_summary_follows_the_page_order(app, auth, people):
+def test_error_summary_follows_the_page_order(auth, people):
     auth.login(people[0].email)
     page = _save(auth, services=None, data_subjects=None, data_categories=["health"],
                  contact_email="geen-adres", signatory_name="").get_data(as_text=True)
@@ -92,7 +84,7 @@ def test_error_summary_follows_the_page_order(app, auth, people):
         < ack.index('id="sensitive_ack"') < ack.index('<label for="sensitive_ack"')
 
 
-def test_standard_text_can_be_read_before_any_choice(app, auth, people):
+def test_standard_text_can_be_read_before_any_choice(auth, people):
     auth.login(people[1].email)  # a member, before the owner chose anything
     page = auth.client.get("/agreement/standard").get_data(as_text=True)
     assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
@@ -105,13 +97,13 @@ def test_standard_text_can_be_read_before_any_choice(app, auth, people):
     assert '<article class="agreement" lang="nl">' in english  # read out as Dutch
 
 
-def test_over_long_text_is_refused(app, auth, people):
+def test_over_long_text_is_refused(auth, people):
     auth.login(people[0].email)
     page = _save(auth, other_services="x" * 501).get_data(as_text=True)
     assert 'id="other_services-error"' in page
 
 
-def test_markup_in_free_text_is_shown_escaped_everywhere(app, auth, people):
+def test_markup_in_free_text_is_shown_escaped_everywhere(auth, people):
     auth.login(people[0].email)
     evil = '<img src=x onerror="alert(1)">'
     _save(auth, other_services=evil, contact_name=evil)
@@ -121,7 +113,7 @@ def test_markup_in_free_text_is_shown_escaped_everywhere(app, auth, people):
         assert "&lt;img src=x onerror=" in page, path
 
 
-def test_flagged_items_need_the_acknowledgement(app, auth, people):
+def test_flagged_items_need_the_acknowledgement(auth, people):
     auth.login(people[0].email)
     page = _save(auth, data_categories=["name_address", "health"]).get_data(as_text=True)
     assert 'id="sensitive_ack-error"' in page
@@ -129,7 +121,7 @@ def test_flagged_items_need_the_acknowledgement(app, auth, people):
                  sensitive_ack="y").status_code == 302
 
 
-def test_suggestions_are_shown_never_ticked(app, auth, people):
+def test_suggestions_are_shown_never_ticked(auth, people):
     auth.login(people[0].email)
     _save(auth, services=["email"])
     page = auth.client.get("/agreement/choices").get_data(as_text=True)
@@ -140,9 +132,9 @@ def test_suggestions_are_shown_never_ticked(app, auth, people):
     assert "hidden" in hidden
 
 
-def test_member_sees_choices_read_only_and_cannot_post(app, auth, people):
+def test_member_sees_choices_read_only_and_cannot_post(auth, people):
     owner, member, _staff = people
-    owner_client = AuthActions(app.test_client(), app)
+    owner_client = auth.another()
     owner_client.login(owner.email)
     _save(owner_client)
     auth.login(member.email)
@@ -152,7 +144,7 @@ def test_member_sees_choices_read_only_and_cannot_post(app, auth, people):
     assert auth.client.get("/agreement/preview").status_code == 200
 
 
-def test_history_keeps_earlier_choices(app, auth, people):
+def test_history_keeps_earlier_choices(auth, people):
     auth.login(people[0].email)
     _save(auth)
     _save(auth, services=["webhosting", "billing"])
@@ -169,7 +161,7 @@ def test_history_keeps_earlier_choices(app, auth, people):
     assert "E-mail" in annex and "Billing" not in annex
 
 
-def test_saving_unchanged_choices_says_so(app, auth, people):
+def test_saving_unchanged_choices_says_so(auth, people):
     auth.login(people[0].email)
     _save(auth)
     page = _save(auth).headers["Location"]
@@ -178,7 +170,7 @@ def test_saving_unchanged_choices_says_so(app, auth, people):
         "agreement/history/") == 1
 
 
-def test_exports(app, auth, people):
+def test_exports(auth, people):
     auth.login(people[0].email)
     _save(auth)
     response = auth.client.get("/agreement/export.json")
@@ -190,12 +182,10 @@ def test_exports(app, auth, people):
     assert csv_text.splitlines()[0] == "group,code,key,text,flags"
 
 
-def test_staff_see_flags_and_history_and_can_filter(app, auth, people):
+def test_staff_see_flags_and_history_and_can_filter(auth, people, create_org, create_revision):
     owner, _member, staff = people
-    with app.app_context():
-        plain = persist(make_org("Gewoon B.V."))
-        make_revision(plain)
-    owner_client = AuthActions(app.test_client(), app)
+    create_revision(create_org("Gewoon B.V."))
+    owner_client = auth.another()
     owner_client.login(owner.email)
     _save(owner_client, data_categories=["name_address", "bsn"], sensitive_ack="y",
           large_scale="yes")
