@@ -11,59 +11,55 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.extensions import db
 from portal.models import Invitation, Notice, Role
 from portal.models import utcnow as now
 from portal.services import announcements, objections, preparation, signing, subprocessors
 from portal.services.context import Actor
-from tests.helpers import AuthActions, csrf_token
-from tests.factories import make_org, make_revision, make_staff, make_user, persist
+from tests.helpers import csrf_token
 
 ROLES = ("anonymous", "member", "owner", "staff", "staff_admin")
 LOGIN = "login"  # 302 to the sign-in page
 
 
 @pytest.fixture
-def world(app):
+def world(db, create_org, create_user, create_staff, create_revision):
     """Two customers with users and an invitation each, and Voxio staff."""
-    with app.app_context():
-        org_a, org_b = make_org("Eigen B.V."), make_org("Ander B.V.")
-        people = dict(
-            owner=make_user(org_a, Role.CUSTOMER_OWNER),
-            member=make_user(org_a, Role.CUSTOMER_MEMBER),
-            owner_b=make_user(org_b, Role.CUSTOMER_OWNER),
-            member_b=make_user(org_b, Role.CUSTOMER_MEMBER),
-            staff=make_staff(Role.STAFF),
-            staff_admin=make_staff(Role.STAFF_ADMIN),
-        )
-        invitations = {}
-        for key, org in (("a", org_a), ("b", org_b)):
-            inv = Invitation(organization=org, email=f"new-{key}@example.com", name="Nieuw",
-                             role=Role.CUSTOMER_MEMBER, token_hash=f"{key}" * 64,
-                             expires_at=now().replace(year=now().year + 1))
-            db.session.add(inv)
-            invitations[key] = inv
-        make_revision(org_a)
-        make_revision(org_b)
-        make_revision(org_b, large_scale=True)  # revision 2 exists only for B
-        actor = Actor(label_override="test")
-        prepared_b = preparation.prepare(org_b, people["owner_b"], actor)
-        signed_b = signing.sign(prepared_b, signing.Confirmation(
-            prepared_b.signatory_name, prepared_b.signatory_function, True),
-            people["owner_b"], None, actor)
-        announcement = announcements.announce(
-            "add", reason="Nieuwe mailpartner", actor=actor,
-            effective_on=now().date() + timedelta(days=40),
-            data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",
-                                                ("email",), ("NL",)))
-        db.session.add(Notice(organization_id=org_b.id, announcement_id=announcement.id))
-        db.session.commit()
-        objection = objections.submit(org_b, announcement, "Liever geen nieuwe partij.", actor)
-        persist(org_a, org_b, *people.values(), *invitations.values())
-        return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
-                               inv_b=invitations["b"], prepared_b=prepared_b.public_id,
-                               signed_b=signed_b.public_id, announcement=announcement.id,
-                               objection=objection.id, **people)
+    org_a, org_b = create_org("Eigen B.V."), create_org("Ander B.V.")
+    people = dict(
+        owner=create_user(org_a, Role.CUSTOMER_OWNER),
+        member=create_user(org_a, Role.CUSTOMER_MEMBER),
+        owner_b=create_user(org_b, Role.CUSTOMER_OWNER),
+        member_b=create_user(org_b, Role.CUSTOMER_MEMBER),
+        staff=create_staff(Role.STAFF),
+        staff_admin=create_staff(Role.STAFF_ADMIN),
+    )
+    invitations = {}
+    for key, org in (("a", org_a), ("b", org_b)):
+        inv = Invitation(organization=org, email=f"new-{key}@example.com", name="Nieuw",
+                         role=Role.CUSTOMER_MEMBER, token_hash=f"{key}" * 64,
+                         expires_at=now().replace(year=now().year + 1))
+        db.session.add(inv)
+        invitations[key] = inv
+    create_revision(org_a)
+    create_revision(org_b)
+    create_revision(org_b, large_scale=True)  # revision 2 exists only for B
+    actor = Actor(label_override="test")
+    prepared_b = preparation.prepare(org_b, people["owner_b"], actor)
+    signed_b = signing.sign(prepared_b, signing.Confirmation(
+        prepared_b.signatory_name, prepared_b.signatory_function, True),
+        people["owner_b"], None, actor)
+    announcement = announcements.announce(
+        "add", reason="Nieuwe mailpartner", actor=actor,
+        effective_on=now().date() + timedelta(days=40),
+        data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",
+                                            ("email",), ("NL",)))
+    db.session.add(Notice(organization_id=org_b.id, announcement_id=announcement.id))
+    db.session.commit()
+    objection = objections.submit(org_b, announcement, "Liever geen nieuwe partij.", actor)
+    return SimpleNamespace(org_a=org_a, org_b=org_b, inv_a=invitations["a"],
+                           inv_b=invitations["b"], prepared_b=prepared_b.public_id,
+                           signed_b=signed_b.public_id, announcement=announcement.id,
+                           objection=objection.id, **people)
 
 
 def table(w):
@@ -200,9 +196,7 @@ def test_table_covers_every_route(app, world):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_route_access_per_role(app, world, role):
-    client = app.test_client()
-    auth = AuthActions(client, app)
+def test_route_access_per_role(client, auth, world, role):
     if role != "anonymous":
         auth.login_user(getattr(world, role))
     mismatches = []
