@@ -7,12 +7,11 @@ import pytest
 from portal.app import create_app
 from portal.config import ConfigError, check_production, load
 from portal.models import Role
-from tests.factories import PASSWORD, make_org, make_user, persist
+from tests.factories import PASSWORD
 
 
-def test_post_without_csrf_token_is_refused(app, client):
-    with app.app_context():
-        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER))
+def test_post_without_csrf_token_is_refused(client, create_org, create_user):
+    user = create_user(create_org(), Role.CUSTOMER_OWNER)
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "formulier" in response.get_data(as_text=True) or \
@@ -20,9 +19,9 @@ def test_post_without_csrf_token_is_refused(app, client):
     assert client.get("/").status_code == 302  # not signed in
 
 
-def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth):
-    with app.app_context():
-        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER))
+def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth, create_org,
+                                                          create_user):
+    user = create_user(create_org(), Role.CUSTOMER_OWNER)
     auth.login(user.email)
     from tests.helpers import csrf_token
 
@@ -56,9 +55,8 @@ def test_templates_contain_no_inline_script_or_style(app):
         assert " onclick=" not in text and " onsubmit=" not in text, path
 
 
-def test_session_cookie_is_httponly_and_samesite(app, client, auth):
-    with app.app_context():
-        user = persist(make_user(make_org(), Role.CUSTOMER_OWNER))
+def test_session_cookie_is_httponly_and_samesite(auth, create_org, create_user):
+    user = create_user(create_org(), Role.CUSTOMER_OWNER)
     response = auth.login(user.email)
     cookie = response.headers.get("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
