@@ -8,15 +8,13 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Role
-from tests.helpers import AuthActions
-from tests.factories import make_org, make_revision, make_staff, make_user, persist
+from tests.factories import make_org, make_revision, make_user
 
 
 @contextmanager
-def counted(app):
+def counted():
     statements = []
-    with app.app_context():
-        engine = db.engine
+    engine = db.engine
 
     def count(conn, cursor, statement, *args):
         statements.append(statement)
@@ -28,36 +26,34 @@ def counted(app):
         event.remove(engine, "before_cursor_execute", count)
 
 
-def _customers(app, n: int, start: int):
-    with app.app_context():
-        for i in range(start, start + n):
-            org = make_org(f"Klant {i:03d} B.V.")
-            make_user(org, Role.CUSTOMER_OWNER, email=f"owner{i}@example.com")
-            make_revision(org)
-        db.session.commit()
+def _customers(n: int, start: int):
+    for i in range(start, start + n):
+        org = make_org(f"Klant {i:03d} B.V.")
+        make_user(org, Role.CUSTOMER_OWNER, email=f"owner{i}@example.com")
+        make_revision(org)
+    db.session.commit()
 
 
-def _queries(app, client, path: str) -> int:
-    with counted(app) as statements:
+def _queries(client, path: str) -> int:
+    with counted() as statements:
         response = client.get(path)
         assert response.status_code == 200, path
     return len(statements)
 
 
-def test_staff_customer_list_and_dashboards_do_not_grow_with_customers(app):
-    with app.app_context():
-        staff = persist(make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl"))
-    _customers(app, 3, 0)
-    with app.app_context():
-        owner = persist(make_user(make_org("Eigen B.V."), Role.CUSTOMER_OWNER,
-                                  email="eigen@example.com"))
-    staff_client, owner_client = (AuthActions(app.test_client(), app) for _ in range(2))
+def test_staff_customer_list_and_dashboards_do_not_grow_with_customers(db, auth, create_org,
+                                                                       create_user,
+                                                                       create_staff):
+    staff = create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
+    _customers(3, 0)
+    owner = create_user(create_org("Eigen B.V."), Role.CUSTOMER_OWNER, email="eigen@example.com")
+    staff_client, owner_client = auth, auth.another()
     staff_client.login_user(staff)
     owner_client.login_user(owner)
     paths = [(staff_client, "/staff/customers"), (staff_client, "/"),
              (staff_client, "/staff/customers?flag=unsigned"),
              (owner_client, "/"), (owner_client, "/agreement/")]
-    few = {path: _queries(app, c.client, path) for c, path in paths}
-    _customers(app, 40, 3)
-    many = {path: _queries(app, c.client, path) for c, path in paths}
+    few = {path: _queries(c.client, path) for c, path in paths}
+    _customers(40, 3)
+    many = {path: _queries(c.client, path) for c, path in paths}
     assert many == few
