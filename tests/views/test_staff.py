@@ -5,18 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
 from portal.models import AuditEvent, Organization, Role, User
-from tests.factories import make_org, make_staff, make_user, persist
 
 
 @pytest.fixture
-def admin(app):
-    with app.app_context():
-        return persist(make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl"))
+def admin(create_staff):
+    return create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
 
 
-def test_new_customer_form_keeps_input_and_shows_errors(app, auth, admin):
+def test_new_customer_form_keeps_input_and_shows_errors(db, auth, admin):
     auth.login_user(admin)
     page = auth.post("/staff/customers/new", {
         "name": "Half Ingevuld B.V.", "kvk_number": "123", "customer_number": "VX 1!",
@@ -30,13 +27,11 @@ def test_new_customer_form_keeps_input_and_shows_errors(app, auth, admin):
         token_from="/staff/customers/new").get_data(as_text=True)
     assert 'id="postal_code-error"' in page and "vier cijfers en twee letters" in page
     assert 'value="ABCD"' in page
-    with app.app_context():
-        assert db.session.scalar(select(Organization)) is None
+    assert db.session.scalar(select(Organization)) is None
 
 
-def test_duplicate_customer_number_is_refused(app, auth, admin):
-    with app.app_context():
-        persist(make_org(customer_number="VX-1"))
+def test_duplicate_customer_number_is_refused(auth, admin, create_org):
+    create_org(customer_number="VX-1")
     auth.login_user(admin)
     page = auth.post("/staff/customers/new", {
         "name": "Dubbel B.V.", "kvk_number": "12345678", "customer_number": "VX-1",
@@ -46,12 +41,11 @@ def test_duplicate_customer_number_is_refused(app, auth, admin):
     assert 'aria-invalid="true"' in page
 
 
-def test_customer_search_and_pagination(app, auth, admin):
-    with app.app_context():
-        for i in range(30):
-            make_org(f"Zoekbaar {i:02d} B.V.")
-        make_org("Anders N.V.")
-        db.session.commit()
+def test_customer_search_and_pagination(db, auth, admin, create_org):
+    for i in range(30):
+        create_org(f"Zoekbaar {i:02d} B.V.")
+    create_org("Anders N.V.")
+    db.session.commit()
     auth.login_user(admin)
     page = auth.client.get("/staff/customers?q=zoekbaar").get_data(as_text=True)
     assert "Zoekbaar 00" in page and "Anders" not in page and 'rel="next"' in page
@@ -61,34 +55,28 @@ def test_customer_search_and_pagination(app, auth, admin):
     assert 'class="empty"' in empty
 
 
-def test_staff_admin_invites_staff_and_manages_roles(app, auth, admin, mailbox):
-    with app.app_context():
-        colleague = persist(make_staff(Role.STAFF))
+def test_staff_admin_invites_staff_and_manages_roles(db, auth, admin, mailbox, create_staff):
+    colleague = create_staff(Role.STAFF)
     auth.login_user(admin)
     auth.post("/staff/staff-users", {"name": "Nieuw", "email": "nieuw@voxio.nl",
                                      "role": "staff"}, token_from="/staff/staff-users")
     assert "/invitation/" in mailbox.text(mailbox.last("nieuw@voxio.nl"))
     auth.post(f"/staff/users/{colleague.id}/role", {"role": "staff_admin"})
-    with app.app_context():
-        assert db.session.get(User, colleague.id).role == Role.STAFF_ADMIN
+    assert db.session.get(User, colleague.id).role == Role.STAFF_ADMIN
 
 
-def test_plain_staff_cannot_touch_staff_accounts(app, auth, admin):
-    with app.app_context():
-        staff = persist(make_staff(Role.STAFF))
+def test_plain_staff_cannot_touch_staff_accounts(db, auth, admin, create_staff):
+    staff = create_staff(Role.STAFF)
     auth.login_user(staff)
     auth.post(f"/staff/users/{admin.id}/active", {"active": "0"})
-    with app.app_context():
-        assert db.session.get(User, admin.id).active
+    assert db.session.get(User, admin.id).active
 
 
-def test_staff_audit_log_filters_by_customer_and_verifies_chain(app, auth, admin):
-    with app.app_context():
-        org = make_org("Gefilterd B.V.")
-        owner = persist(make_user(org, Role.CUSTOMER_OWNER))
-    from tests.helpers import AuthActions
-
-    AuthActions(app.test_client(), app).login(owner.email)
+def test_staff_audit_log_filters_by_customer_and_verifies_chain(auth, admin, create_org,
+                                                                create_user):
+    org = create_org("Gefilterd B.V.")
+    owner = create_user(org, Role.CUSTOMER_OWNER)
+    auth.another().login(owner.email)
     auth.login_user(admin)
     page = auth.client.get(f"/staff/audit?organization={owner.organization_id}")
     text = page.get_data(as_text=True)
@@ -97,12 +85,10 @@ def test_staff_audit_log_filters_by_customer_and_verifies_chain(app, auth, admin
     assert "flash--success" in response.get_data(as_text=True)
 
 
-def test_staff_opening_a_customer_is_logged_for_that_customer(app, auth, admin):
-    with app.app_context():
-        org = persist(make_org("Bekeken B.V."))
+def test_staff_opening_a_customer_is_logged_for_that_customer(db, auth, admin, create_org):
+    org = create_org("Bekeken B.V.")
     auth.login_user(admin)
     assert "Bekeken B.V." in auth.client.get(f"/staff/customers/{org.id}").get_data(as_text=True)
-    with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(
-            AuditEvent.action == "organization.viewed_by_staff"))
-        assert event.organization_id == org.id and event.actor_label == admin.email
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "organization.viewed_by_staff"))
+    assert event.organization_id == org.id and event.actor_label == admin.email
