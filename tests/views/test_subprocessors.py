@@ -7,28 +7,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
 from portal.models import Announcement, Objection, Role, SubProcessor, utcnow
 from portal.services import announcements, mail, subprocessors
 from portal.services.context import Actor
+from tests.factories import valid_choices
 from tests.helpers import AuthActions
-from tests.factories import make_org, make_revision, make_staff, make_user, persist, valid_choices
 
 
 @pytest.fixture
-def people(app):
-    with app.app_context():
-        org = make_org("Mail B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@mail.nl")
-        make_revision(org, selected={**valid_choices().selected, "services": ("email",)})
-        admin = make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
-        subprocessors.create_active(subprocessors.SubProcessorData(
-            "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
-            ("NL",)), utcnow().date(), Actor(label_override="test"))
-        return persist(owner, admin)
+def people(create_org, create_user, create_staff, create_revision):
+    """The owner of Mail B.V. (e-mail only) and a staff administrator; one sub-processor is
+    active (for web hosting)."""
+    org = create_org("Mail B.V.")
+    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@mail.nl")
+    create_revision(org, selected={**valid_choices().selected, "services": ("email",)})
+    admin = create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
+    subprocessors.create_active(subprocessors.SubProcessorData(
+        "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
+        ("NL",)), utcnow().date(), Actor(label_override="test"))
+    return owner, admin
 
 
-def test_public_register_and_exports(app, client, people):
+def test_public_register_and_exports(db, client, people):
     page = client.get("/subprocessors").get_data(as_text=True)
     assert "Rekencentrum Noord" in page and "feed.atom" in page
     client.set_cookie("lang", "en")  # the contract's service names, with an English gloss
@@ -37,11 +37,10 @@ def test_public_register_and_exports(app, client, people):
     client.set_cookie("lang", "nl")
     assert client.get("/subprocessors.json").json["subprocessors"][0]["countries"] == ["NL"]
     assert "Rekencentrum Noord" in client.get("/subprocessors.csv").get_data(as_text=True)
-    with app.app_context():  # an announced change shows in the exports before it takes effect
-        effective = utcnow().date() + timedelta(days=40)
-        announcements.announce("countries", reason="Tweede locatie", actor=Actor(
-            label_override="test"), subprocessor=db.session.scalars(select(SubProcessor)).one(),
-            effective_on=effective, new_countries=("NL", "DE"))
+    effective = utcnow().date() + timedelta(days=40)
+    announcements.announce("countries", reason="Tweede locatie", actor=Actor(
+        label_override="test"), subprocessor=db.session.scalars(select(SubProcessor)).one(),
+        effective_on=effective, new_countries=("NL", "DE"))
     entry = client.get("/subprocessors.json").json["subprocessors"][0]
     assert entry["countries"] == ["NL"]
     assert entry["pending_changes"] == [{
@@ -52,7 +51,8 @@ def test_public_register_and_exports(app, client, people):
         "/subprocessors.csv").get_data(as_text=True)
 
 
-def test_staff_announce_customers_object_staff_resolve(app, people, task_worker, mailbox):
+def test_staff_announce_customers_object_staff_resolve(app, db, people, task_worker, mailbox,
+                                                       create_staff):
     owner, admin = people
     staff = AuthActions(app.test_client(), app)
     staff.login_user(admin)
@@ -70,11 +70,10 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     response = staff.post("/staff/subprocessors/announce", form,
                           token_from="/staff/subprocessors/announce")
     assert response.status_code == 302
-    with app.app_context():
-        task_worker(lambda: db.session.scalar(
-            select(Announcement.notified_at).execution_options(populate_existing=True))
-            is not None)
-        mail.drain()
+    task_worker(lambda: db.session.scalar(
+        select(Announcement.notified_at).execution_options(populate_existing=True))
+        is not None)
+    mail.drain()
     assert "Postbode Mail" in mailbox.text(mailbox.last(owner.email))
     customer = AuthActions(app.test_client(), app)
     customer.login_user(owner)
@@ -83,19 +82,16 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     dashboard = customer.client.get("/").get_data(as_text=True)
     assert "Postbode Mail" in dashboard and "/agreement/subprocessors" in dashboard
     assert "bezwaar mogelijk tot" in dashboard
-    with app.app_context():
-        ann_id = db.session.scalar(select(Announcement.id))
+    ann_id = db.session.scalar(select(Announcement.id))
     path = f"/agreement/subprocessors/{ann_id}/object"
     short = customer.post(path, {"reason": "nee"}, token_from=path)
     assert 'id="reason-error"' in short.get_data(as_text=True)
-    with app.app_context():  # support staff handle objections too
-        make_staff(Role.STAFF, email="support@voxio.nl")
-        db.session.commit()
+    create_staff(Role.STAFF, email="support@voxio.nl")
+    db.session.commit()
     sent = customer.post(path, {"reason": "Wij willen geen nieuwe partij voor onze mail."},
                          token_from=path)
     assert sent.status_code == 302
-    with app.app_context():
-        mail.drain()
+    mail.drain()
     receipt = mailbox.text(mailbox.last(owner.email))
     assert "Wij hebben het bezwaar van Mail B.V. ontvangen" in receipt
     assert "Wij willen geen nieuwe partij" in receipt
@@ -106,8 +102,7 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
     assert "ingediend" in page or "submitted" in page
     dashboard = customer.client.get("/").get_data(as_text=True)
     assert "uw bezwaar wordt behandeld" in dashboard and "bezwaar mogelijk" not in dashboard
-    with app.app_context():
-        objection_id = db.session.scalar(select(Objection.id))
+    objection_id = db.session.scalar(select(Objection.id))
     detail = staff.client.get(f"/staff/announcements/{ann_id}").get_data(as_text=True)
     assert "Wij willen geen nieuwe partij" in detail
     assert "Het betreft 1 organisatie." in detail
@@ -123,9 +118,8 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
                {f"{p}status": "resolved", f"{p}resolution": "not_used",
                 f"{p}note": "Wij gebruiken Postbode niet voor uw organisatie."},
                token_from=f"/staff/announcements/{ann_id}")
-    with app.app_context():
-        assert db.session.get(Objection, objection_id).status == "resolved"
-        mail.drain()
+    assert db.session.get(Objection, objection_id).status == "resolved"
+    mail.drain()
     page = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
     assert "Wij gebruiken Postbode niet" in page
     # settled as "not used for you": not offered again, and not in your list
@@ -140,42 +134,41 @@ def test_staff_announce_customers_object_staff_resolve(app, people, task_worker,
 
 
 def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
-        app, people, task_worker, mailbox):
+        app, db, people, task_worker, mailbox):
     """Art. 5.1: a customer who takes up e-mail after a change to e-mail was announced gets
     the notice (and so the right to object) then, by page and by e-mail."""
     from portal.models import Notice, Organization
     from portal.services import agreements
 
     owner, _admin = people
-    with app.app_context():
-        org = db.session.get(Organization, owner.organization_id)
-        agreements.save(org, valid_choices(selected={**valid_choices().selected,
-                                                     "services": ("webhosting",)}),
-                        Actor(label_override="test"))
-        ann = announcements.announce(
-            "add", reason="Betere aflevering", effective_on=utcnow().date() + timedelta(days=31),
-            actor=Actor(label_override="test"), data=subprocessors.SubProcessorData(
-                "Postbode Mail", "Postbode Mail B.V.", "Verzenden van e-mail", ("email",),
-                ("NL",)))
-        ann_id = ann.id
+    org = db.session.get(Organization, owner.organization_id)
+    agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                 "services": ("webhosting",)}),
+                    Actor(label_override="test"))
+    ann = announcements.announce(
+        "add", reason="Betere aflevering", effective_on=utcnow().date() + timedelta(days=31),
+        actor=Actor(label_override="test"), data=subprocessors.SubProcessorData(
+            "Postbode Mail", "Postbode Mail B.V.", "Verzenden van e-mail", ("email",),
+            ("NL",)))
+    ann_id = ann.id
 
-        task_worker(lambda: db.session.scalar(select(Announcement.notified_at)) is not None)
-        assert db.session.scalar(select(Notice).where(Notice.organization_id == org.id)) is None
-        db.session.rollback()
-        mail.drain()
-        before = len(mailbox.to(owner.email))
-        agreements.save(org, valid_choices(selected={**valid_choices().selected,
-                                                     "services": ("webhosting", "email")}),
-                        Actor(label_override="test"))
-        notice = db.session.scalar(select(Notice).where(Notice.organization_id == org.id))
-        assert notice is not None and notice.announcement_id == ann_id
-        task_worker(lambda: db.session.scalar(select(Notice.mailed_at)) is not None)
-        mail.drain()
-        # saving again (nothing new chosen) adds nothing
-        agreements.save(org, valid_choices(selected={**valid_choices().selected,
-                                                     "services": ("email",)}),
-                        Actor(label_override="test"))
-        assert len(db.session.scalars(select(Notice)).all()) == 1
+    task_worker(lambda: db.session.scalar(select(Announcement.notified_at)) is not None)
+    assert db.session.scalar(select(Notice).where(Notice.organization_id == org.id)) is None
+    db.session.rollback()
+    mail.drain()
+    before = len(mailbox.to(owner.email))
+    agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                 "services": ("webhosting", "email")}),
+                    Actor(label_override="test"))
+    notice = db.session.scalar(select(Notice).where(Notice.organization_id == org.id))
+    assert notice is not None and notice.announcement_id == ann_id
+    task_worker(lambda: db.session.scalar(select(Notice.mailed_at)) is not None)
+    mail.drain()
+    # saving again (nothing new chosen) adds nothing
+    agreements.save(org, valid_choices(selected={**valid_choices().selected,
+                                                 "services": ("email",)}),
+                    Actor(label_override="test"))
+    assert len(db.session.scalars(select(Notice)).all()) == 1
     assert len(mailbox.to(owner.email)) == before + 1
     assert "Postbode Mail" in mailbox.text(mailbox.last(owner.email))
     customer = AuthActions(app.test_client(), app)
@@ -184,12 +177,11 @@ def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
     assert f"/agreement/subprocessors/{ann_id}/object" in page
 
 
-def test_the_announce_form_sent_twice_announces_once(app, people):
+def test_the_announce_form_sent_twice_announces_once(app, db, people):
     _owner, admin = people
     staff = AuthActions(app.test_client(), app)
     staff.login_user(admin)
-    with app.app_context():
-        sp_id = db.session.scalar(select(SubProcessor.id))
+    sp_id = db.session.scalar(select(SubProcessor.id))
     form = {"kind": "remove", "subprocessor": str(sp_id), "name": "", "legal_entity": "",
             "activity": "", "countries": "", "transfer_basis": "", "new_countries": "",
             "new_transfer_basis": "", "reason": "Eigen rekencentrum",
@@ -203,29 +195,25 @@ def test_the_announce_form_sent_twice_announces_once(app, people):
     page = again.get_data(as_text=True)
     assert 'id="subprocessor-error"' in page and "Rekencentrum Noord" in page
     assert "Eigen rekencentrum</textarea>" in page  # what was typed is kept
-    with app.app_context():
-        assert len(db.session.scalars(select(Announcement)).all()) == 1
+    assert len(db.session.scalars(select(Announcement)).all()) == 1
 
 
-def test_withdrawing_without_a_reason_shows_the_error_at_the_field(app, people):
+def test_withdrawing_without_a_reason_shows_the_error_at_the_field(app, db, people):
     _owner, admin = people
     staff = AuthActions(app.test_client(), app)
     staff.login_user(admin)
-    with app.app_context():
-        sp = db.session.scalars(select(SubProcessor)).one()
-        ann = announcements.announce("remove", reason="Eigen rekencentrum",
-                                     actor=Actor(label_override="test"), subprocessor=sp,
-                                     effective_on=utcnow().date() + timedelta(days=45))
-        path = f"/staff/announcements/{ann.id}"
+    sp = db.session.scalars(select(SubProcessor)).one()
+    ann = announcements.announce("remove", reason="Eigen rekencentrum",
+                                 actor=Actor(label_override="test"), subprocessor=sp,
+                                 effective_on=utcnow().date() + timedelta(days=45))
+    path = f"/staff/announcements/{ann.id}"
     page = staff.client.get(path).get_data(as_text=True)
     assert 'name="reason"' in page and "required" in page.split('name="reason"')[1][:200]
     refused = staff.post(f"{path}/withdraw", {"reason": "   "}, token_from=path)
     text = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert 'id="reason-error"' in text and "<details class=\"card\" open>" in text
-    with app.app_context():
-        assert db.session.get(Announcement, ann.id).withdrawn_at is None
+    assert db.session.get(Announcement, ann.id).withdrawn_at is None
     done = staff.post(f"{path}/withdraw", {"reason": "Toch nog nodig"}, token_from=path)
     assert done.status_code == 302
-    with app.app_context():
-        assert db.session.get(Announcement, ann.id).withdrawn_at is not None
+    assert db.session.get(Announcement, ann.id).withdrawn_at is not None
