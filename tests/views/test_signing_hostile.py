@@ -13,23 +13,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import IssuedCertificate, Objection, Role, SignedAgreement, utcnow
-from portal.services import announcements, storage, subprocessors
-from portal.services.context import Actor
+from portal.app import create_app
+from portal.models import IssuedCertificate, Objection, SignedAgreement, utcnow
+from portal.services import announcements, notifications, storage, subprocessors, trust
+from portal.services.context import Actor, cli_actor
+from tests.factories import valid_choices
 from tests.helpers import AuthActions
-from tests.factories import make_org, make_revision, make_user, persist, valid_choices
 from tests.views.test_signing import _prepared_id
 
 
-def _owner(app):
-    with app.app_context():
-        org = make_org("Bakkerij Jansen B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl",
-                          name="Petra Jansen")
-        make_revision(org, owner, selected={**valid_choices().selected,
-                                            "services": ("email",)})
-        return persist(org, owner)
+@pytest.fixture
+def owner(customer, create_revision):
+    """The customer's owner (Petra Jansen), whose choices name e-mail only."""
+    create_revision(customer.org, customer.owner, selected={**valid_choices().selected,
+                                                            "services": ("email",)})
+    return customer.owner
 
 
 def _race(calls):
@@ -48,8 +46,7 @@ def _race(calls):
     return results
 
 
-def test_two_simultaneous_sign_submits_sign_once(app):
-    _org, owner = _owner(app)
+def test_two_simultaneous_sign_submits_sign_once(app, db, owner):
     clients = [AuthActions(app.test_client(), app) for _ in range(2)]
     for i, c in enumerate(clients):
         c.login_user(owner, totp_offset=i)
@@ -63,25 +60,20 @@ def test_two_simultaneous_sign_submits_sign_once(app):
                      for c, f in zip(clients, forms, strict=True)])
     assert [r.status_code for r in results] == [302, 302]
     assert {r.headers["Location"] for r in results} == {"/agreement/signed/1"}
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 1
-        assert len([k for k in storage.all_keys() if k.startswith("signed/")]) == 1
-        assert db.session.scalar(select(func.count()).select_from(IssuedCertificate).where(
-            IssuedCertificate.purpose == "signatory")) == 1
+    assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 1
+    assert len([k for k in storage.all_keys() if k.startswith("signed/")]) == 1
+    assert db.session.scalar(select(func.count()).select_from(IssuedCertificate).where(
+        IssuedCertificate.purpose == "signatory")) == 1
 
 
-def test_two_simultaneous_objections_leave_one_open(app):
-    _org, owner = _owner(app)
-    with app.app_context():
-        ann = announcements.announce(
-            "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
-            effective_on=utcnow().date() + timedelta(days=30),
-            data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
-                                                ("NL",)))
-        from portal.services import notifications
-
-        notifications.create_notices(ann.id)
-        ann_id = ann.id
+def test_two_simultaneous_objections_leave_one_open(app, db, owner):
+    ann = announcements.announce(
+        "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
+        effective_on=utcnow().date() + timedelta(days=30),
+        data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
+                                            ("NL",)))
+    notifications.create_notices(ann.id)
+    ann_id = ann.id
     clients = [AuthActions(app.test_client(), app) for _ in range(2)]
     for i, c in enumerate(clients):
         c.login_user(owner, totp_offset=i)
@@ -93,8 +85,7 @@ def test_two_simultaneous_objections_leave_one_open(app):
     results = _race([lambda c=c, f=f: c.client.post(path, data=f)
                      for c, f in zip(clients, forms, strict=True)])
     assert sorted(r.status_code for r in results) == [200, 302]  # one refused with a message
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Objection)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Objection)) == 1
 
 
 KILLER = """
@@ -104,6 +95,7 @@ from portal.app import create_app
 from portal.services import preparation, signing, storage
 from portal.models import Organization, User
 from portal.services.context import Actor
+from portal.app import create_app
 from portal.extensions import db
 app = create_app({config!r})
 with app.app_context():
@@ -123,16 +115,15 @@ with app.app_context():
 """
 
 
-def test_a_process_killed_while_signing_leaves_no_row_and_no_file(app, tmp_path):
-    org, owner = _owner(app)
+def test_a_process_killed_while_signing_leaves_no_row_and_no_file(app, db, owner, tmp_path):
     config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
                                          "SECRET_KEY", "PUBLIC_URL", "FILES_PATH", "PKI_PATH")}
     config["MAIL_SERVER"] = None
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    org_id, owner_id = owner.organization_id, owner.id
+    db.session.commit()  # the signing process reads the owner and the choices
+    db.engine.dispose()
     root = str(Path(__file__).resolve().parents[2])
-    script = KILLER.format(root=root, config=config, org_id=org.id, owner_id=owner.id)
+    script = KILLER.format(root=root, config=config, org_id=org_id, owner_id=owner_id)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120,
                             env={**os.environ})
     assert result.returncode == -9, result.stderr.decode()[-2000:]
@@ -140,19 +131,14 @@ def test_a_process_killed_while_signing_leaves_no_row_and_no_file(app, tmp_path)
     leftovers = list((files / "signed").glob(".*.tmp"))
     assert leftovers and not [p for p in (files / "signed").iterdir()
                               if not p.name.startswith(".")]
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 0
     # "after restart": the next start removes what the dead process left (once it is stale)
     old = time.time() - 3600
     for path in leftovers:
         os.utime(path, (old, old))
-    from portal.app import create_app
-
-    restarted = create_app(dict(config))
+    create_app(dict(config))  # the restart
     assert not list((files / "signed").glob(".*.tmp"))
-    with restarted.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 0
-        db.engine.dispose()
+    assert db.session.scalar(select(func.count()).select_from(SignedAgreement)) == 0
 
 
 @pytest.fixture(autouse=True)
@@ -162,22 +148,16 @@ def _quiet_pyhanko():
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
 
-def test_simultaneous_first_uses_create_one_consistent_pki(app):
-    from portal.services import trust
-    from portal.services.context import cli_actor
-
+def test_simultaneous_first_uses_create_one_consistent_pki(app, db):
     def first_use():
-        with app.app_context():
+        with app.app_context():  # each thread its own context, as each request or task has
             return trust.initialise(cli_actor("test"))
 
     created = _race([first_use] * 4)
     assert sorted(created) == [False, False, False, True]
-    with app.app_context():
-        app.extensions.pop("portal.pki", None)
-        auth = trust.authority()
-        for cred in (auth.root, auth.signing_ca, auth.seal, auth.tsa):
-            assert cred.key.public_key().public_numbers() == cred.cert.public_key().public_numbers()
-        from portal.models import IssuedCertificate
-
-        assert db.session.scalar(select(func.count()).select_from(IssuedCertificate)) == 3
+    app.extensions.pop("portal.pki", None)
+    auth = trust.authority()
+    for cred in (auth.root, auth.signing_ca, auth.seal, auth.tsa):
+        assert cred.key.public_key().public_numbers() == cred.cert.public_key().public_numbers()
+    assert db.session.scalar(select(func.count()).select_from(IssuedCertificate)) == 3
     assert not list(Path(app.config["PKI_PATH"]).parent.glob(".pki-*"))
