@@ -35,17 +35,9 @@ from portal.models import (
 )
 from portal.services import announcements, notifications, storage, subprocessors
 from portal.services.context import Actor
-from tests.helpers import AuthActions, Mailbox
 from tests.documents.tools import pdf_text
-from tests.factories import (
-    PASSWORD,
-    make_org,
-    make_revision,
-    make_staff,
-    make_user,
-    persist,
-    valid_choices,
-)
+from tests.factories import PASSWORD, valid_choices
+from tests.helpers import AuthActions, Mailbox
 from tests.views.test_signing import _own_signature, _prepared_id
 
 
@@ -87,12 +79,10 @@ def client_for(app, user) -> AuthActions:
 
 
 @pytest.fixture
-def owner(app):
-    with app.app_context():
-        org = make_org("Bakkerij Jansen B.V.")
-        user = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl", name="Petra Jansen")
-        make_revision(org, user)
-        return persist(user)
+def owner(customer, create_revision):
+    """The customer's owner (Petra Jansen), with saved choices."""
+    create_revision(customer.org, customer.owner)
+    return customer.owner
 
 
 def _prepared(actions) -> tuple[str, bytes]:
@@ -111,17 +101,16 @@ def _upload(actions, path: str, data: bytes | None, filename: str = "signed.pdf"
     return actions.post(path, form, token_from=path, content_type="multipart/form-data")
 
 
-def _stored(app) -> tuple[int, list[str]]:
-    with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(SignedAgreement)),
-                sorted(storage.all_keys()))
+def _stored() -> tuple[int, list[str]]:
+    return (db.session.scalar(select(func.count()).select_from(SignedAgreement)),
+            sorted(storage.all_keys()))
 
 
 # --- stored XSS ----------------------------------------------------------------------------
 
-def test_customer_details_and_names_show_as_text_in_pages_and_invitations(app, auth, mailbox):
-    with app.app_context():
-        admin = persist(make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl"))
+def test_customer_details_and_names_show_as_text_in_pages_and_invitations(auth, create_staff,
+                                                                          mailbox):
+    admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
     auth.login_user(admin)
     org_fields = {"name": evil("org"), "address": evil("street"), "postal_code": SHORT,
                   "city": evil("city")}
@@ -145,7 +134,7 @@ def test_customer_details_and_names_show_as_text_in_pages_and_invitations(app, a
     assert_escaped(audit, json.dumps(evil("org"))[1:-1], where="staff audit log")
     assert_mail(mailbox.last("eigenaar@klant.nl"), evil("org"), evil("owner"))
 
-    owner = AuthActions(app.test_client(), app)
+    owner = auth.another()
     link = mailbox.link("eigenaar@klant.nl", "/invitation/")
     assert_escaped(owner.client.get(link).get_data(as_text=True), evil("org"), evil("owner"),
                    where="accept invitation")
@@ -188,12 +177,12 @@ AGREEMENT_TEXT = {
 }
 
 
-def test_agreement_choices_show_as_text_for_customer_and_staff(app, auth):
-    with app.app_context():
-        org = make_org("Klant B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER)
-        staff = make_staff()
-        org_id, (owner, staff) = org.id, persist(owner, staff)
+def test_agreement_choices_show_as_text_for_customer_and_staff(app, auth, create_org,
+                                                               create_user, create_staff):
+    org = create_org("Klant B.V.")
+    owner = create_user(org, Role.CUSTOMER_OWNER)
+    staff = create_staff()
+    org_id = org.id
     auth.login_user(owner)
     refused = auth.post("/agreement/choices", {
         **AGREEMENT_TEXT, "contact_email": evil("email"), "contact_phone": PHONE},
@@ -225,13 +214,12 @@ def _announce_form(**changes) -> dict:
 
 
 def test_subprocessor_objection_and_resolution_texts_show_as_text_in_pages_and_mails(
-        app, mailbox):
-    with app.app_context():
-        org = make_org(evil("org"))
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@klant.nl")
-        make_revision(org, selected={**valid_choices().selected, "services": ("email",)})
-        admin = make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
-        org_id, (owner, admin) = org.id, persist(owner, admin)
+        app, db, create_org, create_user, create_staff, create_revision, mailbox):
+    org = create_org(evil("org"))
+    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@klant.nl")
+    create_revision(org, selected={**valid_choices().selected, "services": ("email",)})
+    admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
+    org_id = org.id
     staff = client_for(app, admin)
     path = "/staff/subprocessors/announce"
     refused = staff.post(path, _announce_form(countries=evil("countries")), token_from=path)
@@ -239,10 +227,9 @@ def test_subprocessor_objection_and_resolution_texts_show_as_text_in_pages_and_m
     assert_escaped(refused.get_data(as_text=True), evil("countries"), evil("sp-name"),
                    evil("sp-reason"), where="announce form with errors")
     assert staff.post(path, _announce_form(), token_from=path).status_code == 302
-    with app.app_context():
-        ann_id = db.session.scalar(select(Announcement.id))
-        notifications.create_notices(ann_id)  # what the queued task does
-        notifications.send_notice_mails(ann_id, [org_id])
+    ann_id = db.session.scalar(select(Announcement.id))
+    notifications.create_notices(ann_id)  # what the queued task does
+    notifications.send_notice_mails(ann_id, [org_id])
     assert_mail(mailbox.last(owner.email), evil("org"), evil("sp-name"), evil("sp-reason"))
 
     customer = client_for(app, owner)
@@ -250,8 +237,7 @@ def test_subprocessor_objection_and_resolution_texts_show_as_text_in_pages_and_m
     assert customer.post(objection_path, {"reason": evil("objection")},
                          token_from=objection_path).status_code == 302
     assert_mail(mailbox.last(admin.email), evil("org"), evil("sp-name"), evil("objection"))
-    with app.app_context():
-        objection_id = db.session.scalar(select(Objection.id))
+    objection_id = db.session.scalar(select(Objection.id))
     staff.post(f"/staff/objections/{objection_id}/status",
                {f"o{objection_id}-status": "resolved", f"o{objection_id}-resolution": "withdrawn",
                 f"o{objection_id}-note": evil("note")}, token_from=f"/staff/announcements/{ann_id}")
@@ -274,9 +260,8 @@ def test_subprocessor_objection_and_resolution_texts_show_as_text_in_pages_and_m
 
     staff.post(f"/staff/announcements/{ann_id}/withdraw", {"reason": evil("withdrawal")},
                token_from=f"/staff/announcements/{ann_id}")
-    with app.app_context():
-        assert db.session.get(Announcement, ann_id).withdrawn_at is not None
-        notifications.send_withdrawal_mails(ann_id, [org_id])
+    assert db.session.get(Announcement, ann_id).withdrawn_at is not None
+    notifications.send_withdrawal_mails(ann_id, [org_id])
     assert_mail(mailbox.last(owner.email), evil("sp-name"), evil("withdrawal"))
     for actions, page_path in ((staff, f"/staff/announcements/{ann_id}"),
                                (customer, "/agreement/subprocessors")):
@@ -306,24 +291,24 @@ def _assert_pdf_literal(data: bytes, texts: dict[str, str], folder: Path) -> Non
         assert _pixel(path, number) == (255, 255, 255), f"page {number} is not white"
 
 
-def test_pdf_prints_markup_literally_and_runs_no_typst_code(app, auth, mailbox, tmp_path):
+def test_pdf_prints_markup_literally_and_runs_no_typst_code(auth, create_org, create_user,
+                                                            create_staff, create_revision,
+                                                            mailbox, tmp_path):
     """The prepared and the signed PDF; the names are longer than a certificate allows (64)."""
     texts = {tag: typst(tag) for tag in ("org", "street", "services", "categories", "contact",
                                          "signatory", "function", "sp-name", "sp-activity")}
     texts["city"] = f"city {TYPST}"  # 100 characters at most
-    with app.app_context():
-        org = make_org(texts["org"], address=texts["street"], city=texts["city"])
-        owner = make_user(org, Role.CUSTOMER_OWNER)
-        admin = make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
-        make_revision(org, selected={**valid_choices().selected,
-                                     "data_categories": ("name_address", "other")},
-                      other={"services": texts["services"], "data_categories": texts["categories"]},
-                      breach_contact=Contact(texts["contact"], "fg@klant.nl", "+31 30 1234567"),
-                      signatory=Signatory(texts["signatory"], texts["function"], "director"))
-        subprocessors.create_active(subprocessors.SubProcessorData(
-            texts["sp-name"], "Rekencentrum B.V.", texts["sp-activity"], ("webhosting",),
-            ("NL",)), utcnow().date(), Actor(label_override="test"))
-        owner, admin = persist(owner, admin)
+    org = create_org(texts["org"], address=texts["street"], city=texts["city"])
+    owner = create_user(org, Role.CUSTOMER_OWNER)
+    admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
+    create_revision(org, selected={**valid_choices().selected,
+                                   "data_categories": ("name_address", "other")},
+                    other={"services": texts["services"], "data_categories": texts["categories"]},
+                    breach_contact=Contact(texts["contact"], "fg@klant.nl", "+31 30 1234567"),
+                    signatory=Signatory(texts["signatory"], texts["function"], "director"))
+    subprocessors.create_active(subprocessors.SubProcessorData(
+        texts["sp-name"], "Rekencentrum B.V.", texts["sp-activity"], ("webhosting",),
+        ("NL",)), utcnow().date(), Actor(label_override="test"))
     auth.login_user(owner)
     page = auth.client.get("/agreement/sign").get_data(as_text=True)
     assert_escaped(page, texts["signatory"], texts["function"], where="signing page")
@@ -392,23 +377,23 @@ SQL = ["' OR 1=1 --", "%' UNION SELECT password_hash FROM users --", "\\", "%", 
 
 
 @pytest.fixture
-def two_customers(app):
-    with app.app_context():
-        own, other = make_org("Eigen B.V."), make_org("Geheim B.V.")
-        owner = make_user(own, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
-        stranger = make_user(other, Role.CUSTOMER_OWNER, email="owner@geheim.nl")
-        admin = make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
-        announcements.announce(  # its objections can be filtered by status
-            "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
-            effective_on=utcnow().date() + timedelta(days=40),
-            data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",
-                                                ("email",), ("NL",)))
-        return persist(owner, stranger, admin)
+def two_customers(create_org, create_user, create_staff):
+    """The owners of Eigen B.V. and of Geheim B.V., a staff administrator and an announcement."""
+    own, other = create_org("Eigen B.V."), create_org("Geheim B.V.")
+    owner = create_user(own, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
+    stranger = create_user(other, Role.CUSTOMER_OWNER, email="owner@geheim.nl")
+    admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
+    announcements.announce(  # its objections can be filtered by status
+        "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
+        effective_on=utcnow().date() + timedelta(days=40),
+        data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail",
+                                            ("email",), ("NL",)))
+    return owner, stranger, admin
 
 
 @pytest.mark.parametrize("term", SQL, ids=["or", "union", "backslash", "percent", "underscore",
                                            "drop", "markup", "nul"])
-def test_sql_in_searches_and_filters_finds_nothing_and_leaks_nothing(app, two_customers, term):
+def test_sql_in_searches_and_filters_finds_nothing_and_leaks_nothing(app, db, two_customers, term):
     owner, stranger, admin = two_customers
     customer = client_for(app, owner)
     client_for(app, stranger)  # the other customer's sign-in is in the audit log too
@@ -437,11 +422,10 @@ def test_sql_in_searches_and_filters_finds_nothing_and_leaks_nothing(app, two_cu
     csv = customer.client.get(f"/organization/audit.csv?{urlencode({'actor': term})}")
     assert csv.status_code in (200, 400) and stranger.email not in csv.get_data(as_text=True)
     csv.close()
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
 
 
-def test_nul_bytes_in_text_are_refused_not_a_server_error(app, two_customers):
+def test_nul_bytes_in_text_are_refused_not_a_server_error(app, db, two_customers):
     """PostgreSQL cannot store or compare a NUL; SQLite would keep it. Both refuse it now."""
     owner, _stranger, admin = two_customers
     customer, staff = client_for(app, owner), client_for(app, admin)
@@ -463,10 +447,9 @@ def test_nul_bytes_in_text_are_refused_not_a_server_error(app, two_customers):
         assert "<main" in response.get_data(as_text=True)
     for path in ("/verify/VX-1%00", "/subprocessors?x=%00"):
         assert anonymous.client.get(path).status_code == 400, path
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
-        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
-        assert "\x00" not in db.session.get(User, owner.id).name
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert "\x00" not in db.session.get(User, owner.id).name
 
 
 # --- file names, sizes and broken files ----------------------------------------------------
@@ -489,7 +472,7 @@ TRAVERSAL = ["../../../../../../etc/u7q-passwd.pdf", "..\\..\\..\\u7q-win.pdf",
              "<script>alert(1)</script>u7q.pdf"]
 
 
-def test_upload_file_names_never_choose_where_anything_is_written(app, owner, tmp_path):
+def test_upload_file_names_never_choose_where_anything_is_written(app, db, owner, tmp_path):
     actions = client_for(app, owner)
     prepared, unsigned = _prepared(actions)
     instance = Path(app.instance_path).resolve()
@@ -514,7 +497,7 @@ def test_upload_file_names_never_choose_where_anything_is_written(app, owner, tm
     for path in _files(files):
         assert path.parent.parent == files and path.parent.name in storage.KINDS, path
         assert re.fullmatch(r"[0-9a-f]{32}", path.name), path
-    assert _stored(app)[0] == 0
+    assert _stored()[0] == 0
 
 
 DOWNLOADS = ["/agreement/export.json", "/agreement/export.csv", "/organization/audit.csv",
@@ -523,12 +506,13 @@ DOWNLOADS = ["/agreement/export.json", "/agreement/export.csv", "/organization/a
 
 
 @pytest.mark.parametrize("path", DOWNLOADS)
-def test_download_names_are_safe_whatever_the_customer_number_holds(app, path):
-    with app.app_context():  # imported data, not through the form (which allows [A-Za-z0-9-])
-        org = make_org(customer_number='..\\"a b;c\r')
-        user = make_user(org, Role.CUSTOMER_OWNER)
-        make_revision(org, user)
-        user = persist(user)
+def test_download_names_are_safe_whatever_the_customer_number_holds(app, create_org,
+                                                                    create_user,
+                                                                    create_revision, path):
+    # imported data, not through the form (which allows [A-Za-z0-9-])
+    org = create_org(customer_number='..\\"a b;c\r')
+    user = create_user(org, Role.CUSTOMER_OWNER)
+    create_revision(org, user)
     actions = client_for(app, user)
     if path == "prepared":
         public_id, _data = _prepared(actions)
@@ -542,16 +526,16 @@ def test_download_names_are_safe_whatever_the_customer_number_holds(app, path):
 
 
 @pytest.mark.parametrize("path", ["/verify", "/agreement/sign/own"])
-def test_an_upload_over_the_size_limit_gets_a_413_page_and_stores_nothing(app, owner, path):
+def test_an_upload_over_the_size_limit_gets_a_413_page_and_stores_nothing(app, db, owner, path):
     actions = client_for(app, owner)
     prepared, unsigned = _prepared(actions)
-    before = _stored(app)
+    before = _stored()
     app.config["MAX_CONTENT_LENGTH"] = len(unsigned) + 64 * 1024
     response = _upload(actions, path, unsigned + b"\n%" + b"0" * 128 * 1024, prepared=prepared)
     page = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "Bestand te groot" in page and "groter dan het portaal accepteert" in page
-    assert _stored(app) == before
+    assert _stored() == before
 
 
 BROKEN = ["empty", "header_only", "no_file", "cut_in_prepared", "cut_in_signature",
@@ -559,7 +543,7 @@ BROKEN = ["empty", "header_only", "no_file", "cut_in_prepared", "cut_in_signatur
 
 
 @pytest.mark.parametrize("case", BROKEN)
-def test_broken_uploads_get_a_form_error_not_a_server_error(app, owner, case):
+def test_broken_uploads_get_a_form_error_not_a_server_error(app, db, owner, case):
     actions = client_for(app, owner)
     prepared, unsigned = _prepared(actions)
     data = {"empty": b"", "header_only": b"%PDF-1.7\n", "no_file": None}.get(case)
@@ -568,7 +552,7 @@ def test_broken_uploads_get_a_form_error_not_a_server_error(app, owner, case):
         cut = {"cut_in_prepared": len(unsigned) // 2, "cut_in_signature": len(unsigned) + 300,
                "cut_before_end": len(signed) - 40}[case]
         data = signed[:cut]
-    before = _stored(app)
+    before = _stored()
     own = _upload(actions, "/agreement/sign/own", data, prepared=prepared)
     assert own.status_code == 200 and 'id="file-error"' in own.get_data(as_text=True), case
     verify = _upload(actions, "/verify", data)
@@ -576,4 +560,4 @@ def test_broken_uploads_get_a_form_error_not_a_server_error(app, owner, case):
     page = verify.get_data(as_text=True)
     assert 'id="file-error"' in page or 'id="result-title"' in page, case
     assert "report--ok" not in page, case  # a broken file is never reported valid
-    assert _stored(app) == before
+    assert _stored() == before
