@@ -3,12 +3,16 @@ no serious or critical violations. Plus the sign-in form used by keyboard alone.
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 
+from portal.extensions import db
 from portal.models import Role, utcnow
 from portal.services import (
     announcements,
@@ -20,15 +24,7 @@ from portal.services import (
 )
 from portal.services.context import Actor
 from tests.browser.conftest import require_browser
-from tests.factories import (
-    PASSWORD,
-    make_org,
-    make_revision,
-    make_staff,
-    make_user,
-    persist,
-    totp_now,
-)
+from tests.factories import PASSWORD
 
 require_browser()
 
@@ -36,50 +32,50 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 
 
 @pytest.fixture
-def world(app):
+def world(db, customer, create_staff, create_revision):
     """A customer with choices, a signed agreement, a notice and an objection; staff.
 
-    Built on another thread: Playwright keeps an asyncio loop on this one, and pyHanko's
-    synchronous calls start their own.
+    Built on another thread, in this test's context: Playwright keeps an asyncio loop on this
+    one, and pyHanko's synchronous calls start their own. Committed, for the live server; the
+    users come as what a person types (an ORM object would reload from the database, and on
+    SQLite hold its write lock, while the live server works).
     """
-    import threading
-
+    context = contextvars.copy_context()
     result = {}
-    thread = threading.Thread(target=lambda: result.update(_build_world(app)))
+    thread = threading.Thread(target=lambda: result.update(
+        context.run(_build_world, customer, create_staff, create_revision)))
     thread.start()
     thread.join(120)
     return result
 
 
-def _build_world(app) -> dict:
-    with app.app_context():
-        org = make_org("Bakkerij Jansen B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl",
-                          name="Petra Jansen", totp=False)
-        make_revision(org, owner)
-        staff = make_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
-        actor = Actor(label_override="test")
-        subprocessors.create_active(subprocessors.SubProcessorData(
-            "Rekencentrum", "Rekencentrum B.V.", "Servers", ("webhosting",), ("NL", "US"),
-            "scc"), utcnow().date(), actor)
-        ann = announcements.announce(
-            "add", reason="Betere aflevering", actor=actor,
-            effective_on=utcnow().date() + timedelta(days=30),
-            data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
-                                                ("NL",)))
-        notifications.create_notices(ann.id)
-        objections.submit(org, ann, "Liever geen nieuwe partij.", Actor(user=owner))
-        prepared = preparation.prepare(org, owner, actor)
-        signing.sign(prepared, signing.Confirmation(
-            prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
-        ids = {"org": org.id, "ann": ann.id, "public_id": prepared.public_id}
-        owner, staff = persist(owner, staff)
-        return {**ids, "owner": owner, "staff": staff}
+def _build_world(customer, create_staff, create_revision) -> dict:
+    org, owner = customer.org, customer.owner
+    create_revision(org, owner)
+    staff = create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
+    actor = Actor(label_override="test")
+    subprocessors.create_active(subprocessors.SubProcessorData(
+        "Rekencentrum", "Rekencentrum B.V.", "Servers", ("webhosting",), ("NL", "US"),
+        "scc"), utcnow().date(), actor)
+    ann = announcements.announce(
+        "add", reason="Betere aflevering", actor=actor,
+        effective_on=utcnow().date() + timedelta(days=30),
+        data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
+                                            ("NL",)))
+    notifications.create_notices(ann.id)
+    objections.submit(org, ann, "Liever geen nieuwe partij.", Actor(user=owner))
+    prepared = preparation.prepare(org, owner, actor)
+    signing.sign(prepared, signing.Confirmation(
+        prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
+    world = {"org": org.id, "ann": ann.id, "public_id": prepared.public_id,
+             "owner": owner.email, "staff": staff.email, "staff_totp": staff.totp_plain}
+    db.session.commit()
+    return world
 
 
-def _login(page, base: str, user, code: str | None = None) -> None:
+def _login(page, base: str, email: str, code: str | None = None) -> None:
     page.goto(f"{base}/login")
-    page.fill("#email", user.email)
+    page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("main form button[type=submit]")
     if code is not None:
@@ -99,7 +95,7 @@ def _axe(page) -> list[dict]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-def test_main_pages_have_no_serious_accessibility_violations(app, world, live_server, browser):
+def test_main_pages_have_no_serious_accessibility_violations(world, live_server, browser):
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (the Makefile's test target does)")
     base = live_server
@@ -126,7 +122,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, world, live_se
     context.close()
     context = browser.new_context(bypass_csp=True, locale="nl-NL")
     page = context.new_page()
-    _login(page, base, world["staff"], totp_now(world["staff"]))
+    _login(page, base, world["staff"], pyotp.TOTP(world["staff_totp"]).now())
     check(page, ["/", "/staff/customers", f"/staff/customers/{world['org']}",
                  "/staff/subprocessors", "/staff/subprocessors/announce",
                  f"/staff/announcements/{world['ann']}", "/staff/audit", "/staff/staff-users"])
@@ -134,7 +130,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, world, live_se
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
 
 
-def test_sign_in_works_by_keyboard_alone(app, world, live_server, browser):
+def test_sign_in_works_by_keyboard_alone(world, live_server, browser):
     context = browser.new_context(locale="nl-NL")
     page = context.new_page()
     page.goto(f"{live_server}/login")
@@ -144,7 +140,7 @@ def test_sign_in_works_by_keyboard_alone(app, world, live_server, browser):
             break
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "email"
-    page.keyboard.type(world["owner"].email)
+    page.keyboard.type(world["owner"])
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
     page.keyboard.type(PASSWORD)

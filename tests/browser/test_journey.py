@@ -33,11 +33,12 @@ from portal.models import (
     utcnow,
 )
 from tests.browser.conftest import require_browser
-from tests.factories import PASSWORD, make_staff, persist, totp_now
+from tests.factories import PASSWORD, totp_now
 
 require_browser()  # skips this module without Chromium (fails under REQUIRE_SERVICES)
 from playwright.sync_api import Page, expect  # noqa: E402
 
+ADMIN_EMAIL = "beheer@voxio.nl"
 OWNER_EMAIL = "petra@bakkerij-jansen.nl"
 OWNER_PASSWORD = "zeilboot koffiemolen lantaarn"
 ORG_NAME = "Bakkerij Jansen B.V."
@@ -46,19 +47,23 @@ TIMEOUT_MS = 30_000  # signing (render, two signatures, timestamps, validation) 
 
 # --- helpers -------------------------------------------------------------------------------
 
-def read(app, fn):
-    """Run ``fn`` in a short app context (a fresh session: no stale rows, no held locks)."""
-    with app.app_context():
+def read(fn):
+    """Run ``fn`` on the test's session, then end its transaction: the next read sees what
+    the live server stored since, and no lock is held while it works (on SQLite every
+    transaction takes the write lock)."""
+    try:
         return fn()
+    finally:
+        db.session.rollback()
 
 
 def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def next_code(app, email: str, secret: str) -> str:
+def next_code(email: str, secret: str) -> str:
     """A TOTP code the portal will accept now: a step it has not seen used yet."""
-    last = read(app, lambda: db.session.scalar(
+    last = read(lambda: db.session.scalar(
         select(User.totp_last_step).where(User.email == email)))
     totp = pyotp.TOTP(secret)
     step = max(totp.timecode(utcnow()), (last or 0) + 1)  # the portal accepts now ± 1 step
@@ -93,14 +98,15 @@ def watch(page: Page, problems: list[str]) -> Page:
 # --- the journey ---------------------------------------------------------------------------
 
 @pytest.fixture
-def admin(app):
-    with app.app_context():
-        return persist(make_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl",
-                                  name="Sanne de Beheerder"))
+def admin(db, create_staff):
+    """The first staff account, committed: the live server signs it in on other threads."""
+    admin = create_staff(Role.STAFF_ADMIN, email=ADMIN_EMAIL, name="Sanne de Beheerder")
+    db.session.commit()
+    return admin
 
 
 def test_customer_journey_from_invitation_to_resolved_objection(
-        app, admin, live_server, browser, mailbox, task_worker, shots):
+        app, db, admin, live_server, browser, mailbox, task_worker, shots):
     base = live_server
     problems: list[str] = []
     expect.set_options(timeout=TIMEOUT_MS)
@@ -127,7 +133,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     # 1. Staff sign in with password and TOTP, and add the customer; the owner is invited.
     staff.goto(f"{base}/login")
     expect(staff.locator("html")).to_have_attribute("lang", "nl")
-    staff.fill("#email", admin.email)
+    staff.fill("#email", ADMIN_EMAIL)
     staff.fill("#password", PASSWORD)
     button(staff, "Inloggen").click()
     staff.wait_for_url(f"{base}/login/verify")
@@ -149,7 +155,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     org_id = int(staff.url.rsplit("/", 1)[1])
     expect(flash(staff)).to_contain_text(OWNER_EMAIL)
     expect(staff.locator("h1")).to_contain_text(ORG_NAME)
-    assert read(app, lambda: (
+    assert read(lambda: (
         db.session.get(Organization, org_id).customer_number,
         count(Invitation, Invitation.organization_id == org_id,
               Invitation.email == OWNER_EMAIL))) == ("VX-40123", 1)
@@ -183,7 +189,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     button(owner, "Inschakelen").click()
     expect(flash(owner)).to_contain_text("Tweestapsverificatie staat aan")
     expect(owner.locator("ul.codes li")).to_have_count(10)
-    assert read(app, lambda: db.session.scalar(
+    assert read(lambda: db.session.scalar(
         select(User.totp_secret).where(User.email == OWNER_EMAIL))) is not None
     shots(owner, "owner-recovery-codes")
     owner.get_by_role("link", name="Ik heb ze bewaard").click()
@@ -211,7 +217,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     expect(document).to_contain_text("Webhosting")
     expect(document).to_contain_text("Fenna de FG")
     expect(document).to_contain_text("Artikel 13. Toepasselijk recht en geschillenbeslechting")
-    assert read(app, lambda: (
+    assert read(lambda: (
         count(ChoiceRevision, ChoiceRevision.organization_id == org_id),
         set(db.session.scalars(select(OrganizationService.service)
                                .where(OrganizationService.organization_id == org_id))),
@@ -241,7 +247,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
             Notice, Notice.announcement_id == announcement_id,
             Notice.organization_id == org_id) == 1
 
-    task_worker(lambda: read(app, notified))
+    task_worker(lambda: read(notified))
     assert "Postbode Mail" in mailbox.text(mailbox.last(OWNER_EMAIL))
     staff.reload()
     expect(staff.locator("main")).to_contain_text("Klanten geïnformeerd op")
@@ -258,12 +264,12 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
                            .values(authenticated_at=utcnow() - timedelta(minutes=10)))
         db.session.commit()
 
-    read(app, age_sessions)
+    read(age_sessions)
     owner.goto(f"{base}/agreement/preview")
     owner.locator(".next-step").get_by_role("link", name="Overeenkomst ondertekenen").click()
     owner.wait_for_url(re.compile(rf"^{re.escape(base)}/confirm\?next=(/|%2F)agreement(/|%2F)sign$"))
     owner.fill("#password", OWNER_PASSWORD)
-    owner.fill("#code", next_code(app, OWNER_EMAIL, secret))
+    owner.fill("#code", next_code(OWNER_EMAIL, secret))
     shots(owner, "owner-step-up")
     button(owner, "Bevestigen").click()
     owner.wait_for_url(f"{base}/agreement/sign")
@@ -275,7 +281,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     owner.wait_for_url(f"{base}/agreement/signed/1")
     expect(flash(owner)).to_contain_text("Ondertekend.")
     expect(owner.locator("main")).to_contain_text("Petra Jansen, Directeur")
-    public_id, stored_sha = read(app, lambda: (lambda a: (a.public_id, a.file.sha256))(
+    public_id, stored_sha = read(lambda: (lambda a: (a.public_id, a.file.sha256))(
         db.session.scalar(select(SignedAgreement).where(
             SignedAgreement.organization_id == org_id))))
     expect(owner.locator("h1")).to_contain_text(public_id)
@@ -320,12 +326,12 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     owner.wait_for_url(f"{base}/agreement/subprocessors")
     expect(notice.locator(".badge")).to_have_text("ingediend")
     expect(notice.get_by_role("link", name="Bezwaar maken")).to_have_count(0)
-    objection_id, status = read(app, lambda: db.session.execute(
+    objection_id, status = read(lambda: db.session.execute(
         select(Objection.id, Objection.status).where(
             Objection.organization_id == org_id,
             Objection.announcement_id == announcement_id)).one())
     assert status == "submitted"
-    assert "Wij willen geen nieuwe partij" in mailbox.text(mailbox.last(admin.email))
+    assert "Wij willen geen nieuwe partij" in mailbox.text(mailbox.last(ADMIN_EMAIL))
     shots(owner, "owner-objected")
 
     # 8. Staff resolve the objection; the owner reads the outcome.
@@ -340,7 +346,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     button(card, "Bijwerken").click()
     expect(flash(staff)).to_contain_text("Bezwaar bijgewerkt")
     expect(staff.locator(f"#o{objection_id}-status")).to_have_count(0)  # no form once resolved
-    assert read(app, lambda: (lambda o: (o.status, o.resolution, o.staff_note))(
+    assert read(lambda: (lambda o: (o.status, o.resolution, o.staff_note))(
         db.session.get(Objection, objection_id))) == (
         "resolved", "not_used", "Wij gebruiken Postbode niet voor uw organisatie.")
     shots(staff, "staff-resolved")
