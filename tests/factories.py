@@ -62,14 +62,6 @@ class Customer(NamedTuple):
     member: User
 
 
-def persist(*objects):
-    """Commit, then load every attribute so the objects stay readable after the context."""
-    db.session.commit()
-    for obj in objects:
-        db.session.refresh(obj)
-    return objects[0] if len(objects) == 1 else objects
-
-
 def totp_now(user, offset: int = 0) -> str:
     """The user's current TOTP code, or the one ``offset`` steps (of 30 s) away."""
     return pyotp.TOTP(user.totp_plain).at(time.time() + offset * 30)
