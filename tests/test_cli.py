@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.models import Invitation, Organization, Role, User
 from portal.services import audit
+from portal.services.demo import DEMO_PASSWORD
 
 
 def test_seed_demo_creates_accounts_once_and_prints_logins(db, runner):
@@ -22,8 +23,6 @@ def test_seed_demo_creates_accounts_once_and_prints_logins(db, runner):
 
 def test_demo_login_works(app, runner, auth):
     runner.invoke(args=["seed", "demo"])
-    from portal.services.demo import DEMO_PASSWORD
-
     response = auth.login("eigenaar@bakkerij-jansen.nl", DEMO_PASSWORD, follow=True)
     assert "Bakkerij Jansen" in response.get_data(as_text=True)
 

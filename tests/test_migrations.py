@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from portal.models import AuditChainHead
+
 
 def test_migrated_schema_matches_the_models(db):
     with db.engine.connect() as connection:
@@ -14,7 +16,5 @@ def test_migrated_schema_matches_the_models(db):
 
 
 def test_audit_head_row_exists_after_migration(db):
-    from portal.models import AuditChainHead
-
     head = db.session.get(AuditChainHead, 1)
     assert head.seq == 0 and head.hash == "0" * 64

@@ -7,6 +7,7 @@ import uuid
 from freezegun import freeze_time
 
 from portal.database import DatabaseStorage, storage_uri
+from portal.web.limits import limiter
 from tests.helpers import AuthActions, make_app
 
 
@@ -37,8 +38,6 @@ def test_redis_storage_when_redis_url_is_set(database_url, tmp_path, redis_url):
     apps = [make_app(database_url, tmp_path, REDIS_URL=url,
                      RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per minute")
             for _ in range(2)]
-    from portal.web.limits import limiter
-
     assert type(limiter.storage).__name__ == "RedisStorage"
     clients = [AuthActions(a.test_client(), a) for a in apps]
     codes = [clients[i % 2].login(f"r{i}@example.com", "y" * 16).status_code for i in range(3)]

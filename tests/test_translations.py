@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from portal import labels as label_texts
+from portal import models
+from portal.documents.contract import wording as pdf_wording
+from portal.labels import ACTION_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "portal" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
@@ -33,17 +40,13 @@ def test_catalog_covers_every_text_in_the_source(tmp_path):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
                     "--no-location", "--ignore-dirs=.*", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
                     "-k", "lazy_gettext", "-o", str(pot), str(ROOT)], check=True, cwd=ROOT)
-    from babel.messages.pofile import read_po as read
-
     with pot.open("rb") as fh:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read(fh) if m.id}
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog() if m.id}
     assert sorted(wanted - have) == [], "run `make messages` and translate the new texts"
 
 
 def test_placeholders_survive_translation():
-    import re
-
     pattern = re.compile(r"%\(\w+\)[sd]")
     for message in _catalog():
         if not message.id or not message.string:
@@ -57,10 +60,6 @@ def test_placeholders_survive_translation():
 
 
 def test_every_audit_action_has_a_readable_label():
-    import re
-
-    from portal.labels import ACTION_LABELS
-
     source = "\n".join(p.read_text() for p in (ROOT / "portal").rglob("*.py"))
     actions = set(re.findall(r'record\(\s*"([a-z_.]+)"', source))
     actions |= set(re.findall(r'"((?:user|auth|account)\.[a-z_]+)" if', source))
@@ -69,8 +68,6 @@ def test_every_audit_action_has_a_readable_label():
 
 
 def test_templates_switch_language_with_force_locale_and_back(app):
-    from flask_babel import force_locale
-
     template = app.jinja_env.from_string(
         "{{ _('Sign in to continue.') }}|"
         "{{ ngettext('%(num)d customer', '%(num)d customers', 3) }}")
@@ -92,10 +89,7 @@ def test_templates_switch_language_with_force_locale_and_back(app):
     ("FileReason", "FILE_REASON_LABELS"), ("TransferBasis", "TRANSFER_BASIS_LABELS"),
 ])
 def test_every_state_has_one_label(states, labels):
-    from portal import labels as module
-    from portal import models
-
-    assert set(getattr(module, labels)) == set(getattr(models, states))
+    assert set(getattr(label_texts, labels)) == set(getattr(models, states))
 
 
 @pytest.mark.parametrize(("states", "wording"), [
@@ -103,7 +97,4 @@ def test_every_state_has_one_label(states, labels):
     ("TransferBasis", "BASIS_TEXT"),
 ])
 def test_the_signed_pdf_words_every_state_it_can_record(states, wording):
-    from portal import models
-    from portal.documents.contract import wording as module
-
-    assert set(getattr(module, wording)) == {state.value for state in getattr(models, states)}
+    assert set(getattr(pdf_wording, wording)) == {state.value for state in getattr(models, states)}

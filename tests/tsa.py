@@ -9,8 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import CertomancerConfig
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from werkzeug.serving import make_server
 
 CONFIG = """
 external-url-prefix: "http://127.0.0.1:{port}"
@@ -75,10 +79,6 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(folder: Path) -> Iterator[ExternalTsa]:
-    from certomancer.integrations.animator import Animator, AnimatorArchStore
-    from certomancer.registry import CertomancerConfig
-    from werkzeug.serving import make_server
-
     keys = folder / "keys"
     keys.mkdir(parents=True, exist_ok=True)
     for name in ("root", "tsa"):
@@ -105,6 +105,4 @@ def serve(folder: Path) -> Iterator[ExternalTsa]:
 
 
 def _pem(der: bytes) -> bytes:
-    from cryptography import x509
-
     return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from portal.app import create_app
+from portal.extensions import db
+from portal.services import audit
+from portal.services.context import cli_actor
+
 
 def append_audit_events(database_url: str, instance: str, worker: int, count: int) -> None:
-    from portal.app import create_app
-    from portal.extensions import db
-    from portal.services import audit
-    from portal.services.context import cli_actor
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
                       "SECRET_KEY": "test-secret-key-with-enough-length-0123456789"})
     with app.app_context():

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "journey"
@@ -35,8 +36,6 @@ def require_browser() -> None:
 @pytest.fixture
 def live_server(app):
     """Serve ``app`` on 127.0.0.1 (a free port, threaded); yields the base URL."""
-    from werkzeug.serving import make_server
-
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = base_url  # links in e-mails point here; set before serving

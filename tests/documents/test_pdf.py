@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from portal.documents.contract import Party, pdf, tailor
+from portal.documents.contract import Party, bundled_templates, pdf, tailor
 from tests.documents.conftest import make_spec
 from tests.documents.tools import body_words, pdf_text, qpdf_check, run
 
@@ -68,8 +68,6 @@ def test_customer_text_is_printed_as_written(tmp_path, choices, name):
 
 
 def tailor_with(customer, choices):
-    from portal.documents.contract import bundled_templates
-
     return tailor(bundled_templates()[-1], choices, customer)
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import resource
+import time
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from portal.documents.contract import signatures as contract_signatures
 from portal.documents.pades import pki, signing, timestamps, validation
@@ -148,10 +154,6 @@ def test_the_checks_after_signing_agree_with_the_full_validation(authority, unsi
 
 def _append_content_change(signed: bytes, payload: bytes) -> bytes:
     """An incremental update that replaces page 1's content stream after signing."""
-    import io
-
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
     stream = generic.StreamObject({generic.NameObject("/Filter"):
@@ -166,8 +168,6 @@ def _append_content_change(signed: bytes, payload: bytes) -> bytes:
 
 
 def test_content_changed_after_signing_is_not_reported_valid(authority, signed):
-    import zlib
-
     changed = _append_content_change(signed, zlib.compress(b"BT /F1 12 Tf (Andere tekst) Tj ET"))
     report = validation.inspect(changed, [authority.root.cert])
     assert not report.ok
@@ -175,10 +175,6 @@ def test_content_changed_after_signing_is_not_reported_valid(authority, signed):
 
 
 def test_a_decompression_bomb_is_handled_without_blowing_up(authority, signed):
-    import resource
-    import time
-    import zlib
-
     bomb = _append_content_change(signed, zlib.compress(b"0" * (200 * 1024 * 1024), 9))
     assert len(bomb) < len(signed) + 300_000  # 200 MB hiding in ~200 kB
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -7,12 +7,19 @@ import random
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
-from pyhanko.pdf_utils.misc import PdfStreamError
+from asn1crypto import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError
+from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+from pyhanko.sign import attributes
 
 from portal.documents.pades import speedups
+from tests.documents.test_signing import _append_content_change, sign_both
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,11 +75,6 @@ def test_importing_the_engine_changes_nothing_in_pyhanko_or_flask():
 
 
 def test_install_puts_every_speedup_in_place():
-    from asn1crypto import x509
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.reader import HistoricalResolver
-    from pyhanko.sign import attributes
-
     speedups.install()
     assert generic.read_hex_string_from_stream is speedups.read_hex_string_from_stream
     assert HistoricalResolver._load_reverse_xref_cache is speedups.load_reverse_xref_cache
@@ -81,8 +83,6 @@ def test_install_puts_every_speedup_in_place():
 
 
 def test_name_comparison_is_unchanged():
-    from asn1crypto import x509
-
     def name(**attrs):
         return x509.Name.build(attrs)
 
@@ -120,12 +120,7 @@ def test_name_comparison_is_unchanged():
 def test_reverse_xref_table_is_unchanged(authority, unsigned):
     """Every revision of a signed agreement (tagged, outlines, form fields, DSS) and of a
     file changed after signing: the same paths to the same objects as pyHanko's own."""
-    import io
-    import zlib
 
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    from tests.documents.test_signing import _append_content_change, sign_both
 
     signed, _customer = sign_both(authority, unsigned)
     changed = _append_content_change(signed, zlib.compress(b"BT /F1 12 Tf (X) Tj ET"))
@@ -143,12 +138,6 @@ def test_reverse_xref_table_is_unchanged(authority, unsigned):
 
 
 def test_reverse_xref_table_refuses_a_circular_page_tree(unsigned):
-    import io
-
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
 
     writer = IncrementalPdfFileWriter(io.BytesIO(unsigned), strict=False)
     pages = writer.root["/Pages"]

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import feedparser
 import pytest
 from sqlalchemy import func, select
 
 from portal.models import Announcement, Notice, Role, SubProcessor, utcnow
-from portal.services import ServiceError, announcements, mail, objections, subprocessors
+from portal.services import (
+    ServiceError,
+    announcements,
+    mail,
+    notifications,
+    objections,
+    subprocessors,
+)
 from portal.services.context import Actor
 from tests.factories import make_org, make_revision, make_staff, make_user, valid_choices
 
@@ -131,8 +139,6 @@ def test_objections_before_the_deadline_one_open_at_a_time(db):
     org, owner = _affected_org()
     make_staff(Role.STAFF_ADMIN)
     ann = add(days=30)
-    from portal.services import notifications
-
     notifications.create_notices(ann.id)
     actor = Actor(user=owner)
     with pytest.raises(ServiceError):
@@ -171,8 +177,6 @@ def test_unaffected_customers_cannot_object(db):
     org = make_org("Web B.V.")
     make_revision(org, selected={**valid_choices().selected, "services": ("webhosting",)})
     ann = add(days=30)
-    from portal.services import notifications
-
     notifications.create_notices(ann.id)
     with pytest.raises(ServiceError):
         objections.submit(org, ann, "Wij maken toch bezwaar hiertegen.", ACTOR)
@@ -198,8 +202,6 @@ def test_notices_reach_every_affected_organization_through_the_queue(app, db, ta
     assert owners <= {m["To"] for m in mailbox.messages}
     sent = len(mailbox.messages)
     # Running the fan-out again adds nothing and mails nobody twice.
-    from portal.services import notifications
-
     notifications.fan_out(ann.id)
     task_worker()
     mail.drain()
@@ -231,8 +233,6 @@ def test_the_notice_email_says_what_changes_and_on_what_basis(db, task_worker, m
 
 
 def test_the_atom_feed_parses_and_marks_additions_and_removals(db, client):
-    import feedparser
-
     ann = add(days=30)
     later = today() + timedelta(days=30)
     announcements.apply_due(ACTOR, today=later)
@@ -294,8 +294,6 @@ def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(db, 
     org, owner = _affected_org()
     owner_email = owner.email
     ann = add(days=30)
-    from portal.services import notifications
-
     notifications.create_notices(ann.id)
     objection = objections.submit(org, ann, "Liever niet, dank u wel.", Actor(user=owner))
     with pytest.raises(ServiceError):

@@ -3,10 +3,17 @@ and a PKCS#11 seal on SoftHSM2."""
 
 from __future__ import annotations
 
+import subprocess
+from datetime import UTC, datetime
+
+import pkcs11
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from pkcs11 import Attribute, CertificateType, ObjectClass
 from sqlalchemy import select
 
-from portal.documents.pades import validation
+from portal.documents.pades import pki, validation
 from portal.extensions import db
 from portal.models import SignedAgreement
 from portal.services import trust
@@ -45,9 +52,6 @@ def test_signing_with_an_external_tsa(app, db, auth, owner, external_tsa):
 
 def _issue_seal(name: str):
     """A seal key and certificate from the portal's own signing CA (as an operator would)."""
-    from datetime import UTC, datetime
-
-    from portal.documents.pades import pki
 
     auth = trust.authority()
     cred = auth.issue_signer(pki.SignerName(name, "Voxio Internet Services",
@@ -58,8 +62,6 @@ def _issue_seal(name: str):
 
 
 def test_signing_with_a_pkcs12_seal(app, db, auth, owner, tmp_path):
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-
     cred, chain = _issue_seal("Voxio Zegel (PKCS#12)")
     p12 = tmp_path / "seal.p12"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
@@ -74,11 +76,6 @@ SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
 
 def test_signing_with_a_pkcs11_seal_on_softhsm(app, db, auth, owner, tmp_path, monkeypatch):
-    import subprocess
-
-    import pkcs11
-    from cryptography.hazmat.primitives import serialization
-    from pkcs11 import Attribute, CertificateType, ObjectClass
 
     tokens = tmp_path / "tokens"
     tokens.mkdir()

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -22,6 +22,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.documents.contract import Contact, Signatory
+from portal.documents.pades import pki, signing, timestamps
 from portal.extensions import db
 from portal.models import (
     Announcement,
@@ -334,9 +335,6 @@ CA = "<script>alert(1)</script>CA\"'&"  # the issuing CA's names end in " Signin
 
 def _signed_elsewhere(unsigned: bytes) -> bytes:
     """Signed in another tool with a certificate whose names and fields are markup."""
-    from datetime import UTC, datetime
-
-    from portal.documents.pades import pki, signing, timestamps
 
     now = datetime.now(UTC)
     other = pki.create_authority(CA, "http://127.0.0.1:9", now)

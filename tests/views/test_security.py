@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from flask import request
 
 from portal.app import create_app
 from portal.config import ConfigError, check_production, load
 from portal.models import Role
+from portal.services.encryption import new_key_spec
 from tests.factories import PASSWORD
+from tests.helpers import csrf_token, make_app
 
 
 def test_post_without_csrf_token_is_refused(client, create_org, create_user):
@@ -23,8 +28,6 @@ def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth, cre
                                                           create_user):
     user = create_user(create_org(), Role.CUSTOMER_OWNER)
     auth.login(user.email)
-    from tests.helpers import csrf_token
-
     foreign = csrf_token(app.test_client())
     response = client.post("/account/", data={"csrf_token": foreign, "name": "Overgenomen",
                                               "locale": "nl"})
@@ -43,8 +46,6 @@ def test_pages_carry_strict_security_headers(client):
 
 
 def test_templates_contain_no_inline_script_or_style(app):
-    from pathlib import Path
-
     for path in Path(app.template_folder).rglob("*.html"):
         if path.parts[-2] == "email":
             continue  # e-mail clients need inline styles; e-mails run no script
@@ -76,8 +77,6 @@ def test_production_refuses_development_secret_key():
 
 
 def test_production_starts_with_real_secrets(tmp_path):
-    from portal.services.encryption import new_key_spec
-
     check_production(load({
         "PORTAL_ENV": "production", "SECRET_KEY": "k" * 48, "ENCRYPTION_KEYS": new_key_spec(),
         "PUBLIC_URL": "https://dpa.voxio.nl", "MAIL_SERVER": "smtp.voxio.nl",
@@ -122,8 +121,6 @@ def test_server_error_page_reveals_no_internals(app, client):
 
 
 def test_proxy_fix_is_off_by_default_and_configurable(database_url, tmp_path):
-    from tests.helpers import make_app
-
     plain = make_app(database_url, tmp_path).test_client()
     page = plain.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
     assert page.status_code == 200
@@ -132,8 +129,6 @@ def test_proxy_fix_is_off_by_default_and_configurable(database_url, tmp_path):
 
     @proxied.get("/ip")
     def ip():
-        from flask import request
-
         seen["ip"] = request.remote_addr
         return "ok"
 

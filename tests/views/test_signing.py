@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from sqlalchemy import func, select
 
-from portal.documents.contract import wording
-from portal.documents.pades import validation
+from portal.documents.contract import Contact, wording
+from portal.documents.contract import pdf as pdf_module
+from portal.documents.contract import signatures as contract_signatures
+from portal.documents.pades import pki, signing, timestamps, validation
 from portal.extensions import db
 from portal.models import (
     AgreementFile,
@@ -22,8 +28,10 @@ from portal.models import (
     UserSession,
     utcnow,
 )
-from portal.services import agreements, mail, storage, trust
-from tests.documents.tools import pdfsig, qpdf_check
+from portal.services import agreements, audit, mail, storage, subprocessors, trust
+from portal.services.context import Actor
+from portal.services.encryption import app_keyring
+from tests.documents.tools import body_words, pdf_text, pdfsig, qpdf_check
 from tests.factories import make_org, make_revision, make_user
 
 
@@ -56,9 +64,6 @@ def _counts():
 
 def test_owner_signs_and_voxio_countersigns(app, db, auth, people, mailbox, tmp_path):
     owner, _member, admin = people
-    from portal.services import subprocessors
-    from portal.services.context import Actor
-
     subprocessors.create_active(subprocessors.SubProcessorData(
         "Rekencentrum Noord", "Rekencentrum Noord B.V.", "Servers", ("webhosting",),
         ("NL", "US"), "scc"), utcnow().date(), Actor(label_override="test"))
@@ -96,8 +101,6 @@ def test_owner_signs_and_voxio_countersigns(app, db, auth, people, mailbox, tmp_
     assert "Subverwerkers bij ondertekening" in _text(path)
     assert "Rekencentrum Noord (Rekencentrum Noord B.V.)" in _text(path)
     assert "modelcontractbepalingen" in _text(path)
-    from tests.documents.tools import body_words, pdf_text
-
     org = db.session.get(Organization, prepared.organization_id)
     preview_words = agreements.document(org, agreements.latest_revision(org)).words()
     assert body_words(pdf_text(path), prepared_id)[:len(preview_words)] == preview_words
@@ -109,8 +112,6 @@ def test_owner_signs_and_voxio_countersigns(app, db, auth, people, mailbox, tmp_
 
 
 def _text(path):
-    from tests.documents.tools import pdf_text
-
     return " ".join(pdf_text(path).split())
 
 
@@ -146,22 +147,17 @@ def test_a_double_submit_signs_once(app, db, auth, people):
                                   "commit"])
 def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, db, auth, people, monkeypatch,
                                                             step):
-    from portal.documents.contract import pdf as pdf_module
-    from portal.documents.contract import signatures as contract_signatures
-    from portal.documents.pades import signing as engine
-    from portal.services import audit
-
     auth.login_user(people[0])
     auth.client.get("/agreement/sign")  # prepares the document first
     before = _counts()
 
     def boom(*args, **kwargs):
-        raise engine.SigningError(f"injected failure at {step}")
+        raise signing.SigningError(f"injected failure at {step}")
 
     if step == "render":
         monkeypatch.setattr(pdf_module, "render", boom)
     elif step == "customer":
-        monkeypatch.setattr(engine, "sign", boom)
+        monkeypatch.setattr(signing, "sign", boom)
     elif step == "seal":
         monkeypatch.setattr(contract_signatures, "countersign", boom)
     elif step == "validate":
@@ -175,7 +171,7 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, db, auth, peopl
 
         def record(action, **kwargs):
             if action == "agreement.signed":
-                raise engine.SigningError("audit down")
+                raise signing.SigningError("audit down")
             return real_record(action, **kwargs)
         monkeypatch.setattr(audit, "record", record)
     elif step == "commit":
@@ -183,7 +179,7 @@ def test_a_failure_at_any_step_leaves_no_record_and_no_file(app, db, auth, peopl
 
         def commit():
             if any(isinstance(o, SignedAgreement) for o in db.session.identity_map.values()):
-                raise engine.SigningError("database went away")
+                raise signing.SigningError("database went away")
             return real_commit()
         monkeypatch.setattr(db.session, "commit", commit)
     response = _sign(auth)
@@ -223,8 +219,6 @@ def test_a_tampered_stored_file_is_refused_and_alerts_staff(app, db, auth, peopl
     key = agreement.file.file_key
     data = bytearray(storage.get(key))
     data[len(data) // 2] ^= 0x01
-    from portal.services.encryption import app_keyring
-
     storage._write_atomic(storage._path(key),
                           app_keyring().encrypt(bytes(data), associated=key.encode()))
     response = auth.client.get("/agreement/signed/1/download")
@@ -269,18 +263,12 @@ def test_verify_page_checks_uploads(app, db, auth, people, client):
 
 
 def test_pki_publishes_certificates_crls_and_answers_ocsp(app, client):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509 import ocsp
-
     root = x509.load_der_x509_certificate(client.get("/pki/root.crt").data)
     ca = x509.load_der_x509_certificate(client.get("/pki/signing_ca.crt").data)
     seal = x509.load_der_x509_certificate(client.get("/pki/seal.crt").data)
     crl = x509.load_der_x509_crl(client.get("/pki/signing_ca.crl").data)
     assert crl.is_signature_valid(ca.public_key()) and ca.issuer == root.subject
     request = ocsp.OCSPRequestBuilder().add_certificate(seal, ca, hashes.SHA256()).build()
-    from cryptography.hazmat.primitives import serialization
-
     answer = client.post("/pki/ocsp", data=request.public_bytes(serialization.Encoding.DER),
                          content_type="application/ocsp-request")
     parsed = ocsp.load_der_ocsp_response(answer.data)
@@ -317,10 +305,6 @@ def test_renewal_adds_an_archive_timestamp_and_keeps_the_old_bytes(app, db, auth
 def _own_signature(unsigned: bytes, *, dss_after: bool = False,
                    field: str = "Handtekening") -> bytes:
     """Sign as a customer would in another tool, with a certificate from a separate test CA."""
-    from datetime import UTC, datetime
-
-    from portal.documents.pades import pki, signing, timestamps
-
     other = pki.create_authority("Andere Test CA", "http://127.0.0.1:9", datetime.now(UTC))
     cred = other.issue_signer(pki.SignerName("Petra Jansen", "Bakkerij Jansen B.V.",
                                              "petra@bakkerij.nl"), datetime.now(UTC))
@@ -333,8 +317,6 @@ def _own_signature(unsigned: bytes, *, dss_after: bool = False,
                           revocation=signing.Revocation(tuple(crls), tuple(ocsps)),
                           long_term=False)
     if dss_after:  # validation data in a revision of its own, as some signing tools add it
-        from pyhanko.sign.validation.dss import DocumentSecurityStore
-
         out = io.BytesIO(signed)
         DocumentSecurityStore.add_dss(out, None, certs=[signing.asn1_cert(other.root.cert)],
                                       force_write=True)
@@ -375,8 +357,8 @@ def test_own_certificate_upload_is_accepted_and_countersigned(app, db, auth, peo
 
 @pytest.mark.parametrize("case", ["other_document", "validation_data_after", "tampered",
                                   "two_signatures", "not_a_pdf", "unsigned", "text_file"])
-def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(db,
-        app, auth, people, case):
+def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed_once(
+        app, db, auth, people, case):
     auth.login_user(people[0])
     prepared = _prepared_bytes(auth)
     if case == "other_document":
@@ -434,9 +416,6 @@ def test_the_dashboard_tells_whether_the_choices_are_signed(app, db, auth, peopl
     after = auth.client.get("/").get_data(as_text=True)
     assert "Ondertekend op" in after and "/agreement/signed" in after
     assert "nog niet ondertekend" not in after
-    from portal.documents.contract import Contact
-    from portal.models import Organization
-
     make_revision(db.session.get(Organization, people[0].organization_id),
                   breach_contact=Contact("Nieuwe FG", "fg@example.com", "+31 30 1234567"))
     changed = auth.client.get("/").get_data(as_text=True)

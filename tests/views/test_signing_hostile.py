@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from portal.models import IssuedCertificate, Objection, SignedAgreement, utcnow
 from portal.services import announcements, notifications, storage, subprocessors, trust
 from portal.services.context import Actor, cli_actor
 from tests.factories import valid_choices
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, csrf_token
 from tests.views.test_signing import _prepared_id
 
 
@@ -53,8 +54,6 @@ def test_two_simultaneous_sign_submits_sign_once(app, db, owner):
     page = clients[0].client.get("/agreement/sign").get_data(as_text=True)
     data = {"prepared": _prepared_id(page), "name": "Petra Jansen", "function": "Directeur",
             "authority": "y"}
-    from tests.helpers import csrf_token
-
     forms = [{**data, "csrf_token": csrf_token(c.client, "/")} for c in clients]
     results = _race([lambda c=c, f=f: c.client.post("/agreement/sign", data=f)
                      for c, f in zip(clients, forms, strict=True)])
@@ -78,8 +77,6 @@ def test_two_simultaneous_objections_leave_one_open(app, db, owner):
     for i, c in enumerate(clients):
         c.login_user(owner, totp_offset=i)
     path = f"/agreement/subprocessors/{ann_id}/object"
-    from tests.helpers import csrf_token
-
     forms = [{"reason": f"Bezwaar nummer {i}, graag niet.",
               "csrf_token": csrf_token(c.client, path)} for i, c in enumerate(clients)]
     results = _race([lambda c=c, f=f: c.client.post(path, data=f)
@@ -143,8 +140,6 @@ def test_a_process_killed_while_signing_leaves_no_row_and_no_file(app, db, owner
 
 @pytest.fixture(autouse=True)
 def _quiet_pyhanko():
-    import logging
-
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Announcement, Objection, Role, SubProcessor, utcnow
-from portal.services import announcements, mail, subprocessors
+from portal.models import Announcement, Notice, Objection, Organization, Role, SubProcessor, utcnow
+from portal.services import agreements, announcements, mail, subprocessors
 from portal.services.context import Actor
 from tests.factories import valid_choices
 from tests.helpers import AuthActions
@@ -137,9 +137,6 @@ def test_choosing_a_service_after_its_announcement_still_brings_the_notice(
         app, db, people, task_worker, mailbox):
     """Art. 5.1: a customer who takes up e-mail after a change to e-mail was announced gets
     the notice (and so the right to object) then, by page and by e-mail."""
-    from portal.models import Notice, Organization
-    from portal.services import agreements
-
     owner, _admin = people
     org = db.session.get(Organization, owner.organization_id)
     agreements.save(org, valid_choices(selected={**valid_choices().selected,
