@@ -1,4 +1,4 @@
-"""Extension singletons, bound to an app in :func:`portal.create_app`."""
+"""Extension singletons, bound to an app in :func:`portal.app.create_app`."""
 
 from flask_babel import Babel
 from flask_login import LoginManager

@@ -15,6 +15,7 @@ from portal.models import (
     ObjectionStatus,
     Resolution,
     Role,
+    SubProcessorStatus,
     TransferBasis,
 )
 
@@ -25,6 +26,13 @@ ROLE_LABELS = {
     Role.CUSTOMER_MEMBER: _l("Member"),
     Role.STAFF: _l("Staff"),
     Role.STAFF_ADMIN: _l("Staff administrator"),
+}
+# What each role may do, as the invitation and role forms offer it.
+ROLE_CHOICE_LABELS = {
+    Role.CUSTOMER_MEMBER: _l("Member: can view"),
+    Role.CUSTOMER_OWNER: _l("Owner: can manage, sign and invite"),
+    Role.STAFF: ROLE_LABELS[Role.STAFF],
+    Role.STAFF_ADMIN: _l("Staff administrator: also manages staff accounts"),
 }
 INVITATION_STATUS = {
     InvitationStatus.OPEN: _l("open"),
@@ -53,6 +61,11 @@ CHANGE_KIND_LABELS = {
     ChangeKind.REMOVE: _l("Sub-processor will no longer be used"),
     ChangeKind.REPLACE: _l("Sub-processor replaced"),
     ChangeKind.COUNTRIES: _l("Different countries of processing"),
+}
+SUBPROCESSOR_STATUS_LABELS = {
+    SubProcessorStatus.ANNOUNCED: _l("announced"),
+    SubProcessorStatus.ACTIVE: _l("in use"),
+    SubProcessorStatus.ENDED: _l("no longer used"),
 }
 FILE_REASON_LABELS = {
     FileReason.SIGNED: _l("as signed"),

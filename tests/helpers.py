@@ -1,5 +1,5 @@
 """What tests share besides fixtures: the test database, building an app, a mailbox, a test
-client whose requests run as in production, and signing in over HTTP."""
+client whose requests never share the test's context, and signing in over HTTP."""
 
 from __future__ import annotations
 
@@ -45,9 +45,10 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
 
 
 class Client(FlaskClient):
-    """Each request runs in a context of its own, as in production, even while the test holds
-    an application context (the ``db`` fixture): it never shares the test's ``flask.g``,
-    database session or organization scope.
+    """Each request runs in a context of its own, even while the test holds an application
+    context (the ``db`` fixture): it never shares the test's ``flask.g``, database session or
+    organization scope. (So it cannot show a scope left behind by a request; test_scoping.py
+    checks that with Flask's own client.)
 
     The test's pending work is committed before each request, so the request sees what the
     test's factories made; afterwards the test's objects are expired, so the test reads what

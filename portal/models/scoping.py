@@ -13,8 +13,10 @@ takes an ``org`` argument and filters by it, that is the question it answers (st
 CLI ask about any organization), not access control. A query that must see past the scope
 (the public verify page, the sign-in lookup) says so with ``execution_options(unscoped=True)``.
 
-The scope lives in a :class:`~contextvars.ContextVar`, so models hold it without Flask, and a
-scope set in one thread or request never leaks into another.
+The scope lives in a :class:`~contextvars.ContextVar`, so models hold it without Flask; each
+thread (or greenlet) has its own, and the web layer closes the request's scope when the request
+ends (tests/services/test_scoping.py checks both). A scope can only be narrowed, never widened
+or switched: inside one organization's scope nothing can ask for another's rows.
 """
 
 from __future__ import annotations
@@ -37,8 +39,17 @@ def current_scope() -> int | None:
     return _scope.get()
 
 
-def enter(organization_id: int | None) -> Token:
+class ScopeError(RuntimeError):
+    """Something tried to leave or switch an organization's scope from inside it."""
+
+
+def enter(organization_id: int) -> Token:
     """Limit queries to ``organization_id`` until :func:`leave` is called with the token."""
+    if organization_id is None:
+        raise ScopeError("a scope needs an organization")
+    current = _scope.get()
+    if current is not None and current != organization_id:
+        raise ScopeError(f"inside organization {current}'s scope, not {organization_id}'s")
     return _scope.set(organization_id)
 
 
@@ -47,7 +58,7 @@ def leave(token: Token) -> None:
 
 
 @contextmanager
-def limited_to(organization_id: int | None) -> Iterator[None]:
+def limited_to(organization_id: int) -> Iterator[None]:
     """Limit every query inside the block to one organization's rows."""
     token = enter(organization_id)
     try:

@@ -34,9 +34,11 @@ class CertificatePurpose(enum.StrEnum):
 
 
 class PreparedDocument(Base, OrgOwned):
-    """An unsigned PDF of one frozen revision, exactly as the customer reviews it.
+    """The unsigned PDF of one revision of the choices, as the customer reviews it.
 
-    Signing refers to it, so what was shown is what gets signed; its file never changes.
+    Its file never changes. Signing refers to it and is refused once the choices or the
+    agreement version moved on; the signed PDF is rendered again from the records (see
+    documents/contract/frozen.py).
     """
 
     __tablename__ = "prepared_documents"
@@ -130,7 +132,11 @@ class AgreementFile(Base, OrgOwned):
 
 
 class IssuedCertificate(Base):
-    """Every certificate the portal's CAs issued, so OCSP and CRLs can answer for it."""
+    """Every certificate the portal's CAs issued, so OCSP and CRLs can answer for it.
+
+    Not organization-scoped, though a signatory's certificate names its organization: CRLs and
+    OCSP answers must list every revocation, whoever's request builds them.
+    """
 
     __tablename__ = "issued_certificates"
 

@@ -144,7 +144,7 @@ class Announcement(Base):
         return found
 
 
-class OrganizationService(Base):
+class OrganizationService(Base, OrgOwned):
     """The Annex 1.A services an organization chose (from its newest choices), for fan-out."""
 
     __tablename__ = "organization_services"

@@ -7,10 +7,9 @@ model the PDF is rendered from.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,20 +20,20 @@ from sqlalchemy.orm import defer
 
 from portal.documents.contract import (
     CRIMINAL,
+    CUSTOMER,
     DISPOSITIONS,
     GROUP_KEYS,
     NATIONAL_ID,
     SPECIAL,
     Choices,
+    Contact,
     Document,
     Party,
+    Signatory,
+    Template,
     html,
     tailor,
 )
-from portal.documents.contract import Contact as Contact  # re-exported for the choices form
-from portal.documents.contract import Group as Group
-from portal.documents.contract import Signatory as Signatory
-from portal.documents.contract import Template as Template
 from portal.extensions import db
 from portal.models import (
     AgreementTemplate,
@@ -107,6 +106,51 @@ def latest_by_organization(org_ids: list[int]) -> dict[int, ChoiceRevision]:
     the choices themselves stay in the database)."""
     stmt = newest_revisions(org_ids).options(defer(ChoiceRevision.choices_json, raiseload=True))
     return {row.organization_id: row for row in db.session.scalars(stmt)}
+
+
+# --- the choices form's answers -------------------------------------------------------------
+
+YES_NO = {"yes": True, "no": False}
+
+
+def answers(choices: Choices) -> dict:
+    """The choices as the choices form's fields hold them (to show the form filled in)."""
+    data = {group: list(keys) for group, keys in choices.selected.items()}
+    data.update({f"other_{group}": text for group, text in choices.other.items()})
+    data.update(
+        sensitive_ack=choices.sensitive_ack,
+        large_scale={True: "yes", False: "no"}.get(choices.large_scale),
+        contact_name=choices.breach_contact.name, contact_email=choices.breach_contact.email,
+        contact_phone=choices.breach_contact.phone, signatory_name=choices.signatory.name,
+        signatory_function=choices.signatory.function,
+        signatory_authority=choices.signatory.authority, disposition=choices.disposition,
+    )
+    return data
+
+
+def choices_from(answers: Mapping, template: Template) -> Choices:
+    """What a submitted choices form says (its fields by name), as choices to validate."""
+    def text(name: str) -> str:
+        return answers.get(name) or ""
+
+    return Choices(
+        selected={g.key: tuple(answers.get(g.key) or ()) for g in template.groups},
+        other={g.key: text(f"other_{g.key}") for g in template.groups},
+        sensitive_ack=bool(answers.get("sensitive_ack")),
+        large_scale=YES_NO.get(answers.get("large_scale")),
+        breach_contact=Contact(text("contact_name"), text("contact_email"),
+                               text("contact_phone")),
+        signatory=Signatory(text("signatory_name"), text("signatory_function"),
+                            text("signatory_authority")),
+        disposition=text("disposition"),
+    )
+
+
+def suggestions(template: Template, services) -> dict[str, str]:
+    """For each item the chosen services suggest, the names of those services."""
+    names = {item.key: item.text for item in template.group("services").items}
+    return {key: ", ".join(sorted(names[s] for s in by))
+            for key, by in template.suggestions(tuple(services or ())).items()}
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -292,11 +336,11 @@ def _clean(choices: Choices) -> Choices:
     )
 
 
-# --- the document and exports --------------------------------------------------------------
+# --- the document --------------------------------------------------------------
 
 def customer_party(org: Organization) -> Party:
     return Party(
-        role="Verwerkingsverantwoordelijke", name=org.name, kvk_number=org.kvk_number,
+        role=CUSTOMER, name=org.name, kvk_number=org.kvk_number,
         address=f"{org.address}, {org.postal_code} {org.city}"
                 + ("" if org.country == "NL" else f", {org.country}"),
         customer_number=org.customer_number,
@@ -320,53 +364,3 @@ def document_html(org: Organization, rev: ChoiceRevision) -> Markup:
 
 def standard_html(org: Organization) -> Markup:
     return html.render(standard_document(org), heading_level=2)
-
-
-def export_data(org: Organization, rev: ChoiceRevision) -> dict:
-    """The customer's excerpt for its GDPR art. 30 register: what, why and about whom."""
-    doc = rev.template.document_template
-    choices = rev.choices
-    return {
-        "controller": {"name": org.name, "kvk_number": org.kvk_number,
-                       "customer_number": org.customer_number},
-        "processor": {"name": doc.provider_name, "kvk_number": doc.provider_kvk},
-        "agreement": {"title": doc.title, "version": doc.version,
-                      "published": doc.published.isoformat()},
-        "revision": {"number": rev.number, "saved_at": rev.created_at.isoformat(),
-                     "saved_by": rev.author_label},
-        "annex_1": {
-            group.key: {
-                "code": group.code,
-                "items": [{"key": item.key, "text": item.text, "flags": sorted(item.flags)}
-                          for item in group.items if item.key in choices.keys(group.key)],
-                "other": choices.other_text(group.key),
-            }
-            for group in doc.groups
-        },
-        "more_than_100000_data_subjects": choices.large_scale,
-        "breach_contact": choices.breach_contact.__dict__,
-        "disposition_at_termination": choices.disposition,
-        "signatory": choices.signatory.__dict__,
-    }
-
-
-def record_export(org: Organization, rev: ChoiceRevision, fmt: str, actor: Actor) -> None:
-    audit.record("agreement.choices_exported", actor=actor, organization=org, obj=rev,
-                 details={"revision": rev.number, "format": fmt})
-    db.session.commit()
-
-
-def export_csv(org: Organization, rev: ChoiceRevision) -> str:
-    """One row per chosen item: group, code, key, text, flags (for spreadsheets)."""
-    data = export_data(org, rev)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["group", "code", "key", "text", "flags"])
-    for group_key, group in data["annex_1"].items():
-        for item in group["items"]:
-            writer.writerow([group_key, group["code"], item["key"],
-                             audit.safe_cell(item["text"]), " ".join(item["flags"])])
-        if group["other"]:
-            writer.writerow([group_key, group["code"], "other_text",
-                             audit.safe_cell(group["other"]), ""])
-    return buffer.getvalue()

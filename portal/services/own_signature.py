@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from portal.documents.contract import Signatory
 from portal.documents.pades import signing as pades
 from portal.documents.pades import validation
 from portal.models import PreparedDocument, SignedAgreement, SigningMethod, User, utcnow
-from portal.services import ServiceError, preparation, signing, trust
+from portal.services import ServiceError, preparation, signed_copies, signing, trust
 from portal.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def trust_note(found: validation.SignatureCheck) -> str:
 def accept(prepared: PreparedDocument, data: bytes, user: User,
            actor: Actor) -> SignedAgreement:
     """Countersign a PDF the customer signed elsewhere, after :func:`check`."""
-    existing = signing.signed_for(prepared)
+    existing = signed_copies.for_prepared(prepared)
     if existing is not None:
         return existing
     signing.check_signable(prepared)
@@ -100,11 +101,10 @@ def _countersign(prepared: PreparedDocument, data: bytes, result: UploadCheck, u
                                                       for s in report.signatures):
         raise pades.SigningError("the countersigned document does not validate")
     found = result.signature
-    confirmation = signing.Confirmation(found.signer or prepared.signatory_name,
-                                        prepared.signatory_function, True)
-    return signing.record_signed(
+    return signed_copies.record(
         prepared, signed, method=SigningMethod.OWN_CERTIFICATE, user=user, actor=actor,
-        confirmation=confirmation,
+        signatory=Signatory(found.signer or prepared.signatory_name,
+                            prepared.signatory_function),
         signer_subject=", ".join(p for p in (found.signer, found.organization, found.email) if p),
         seal_subject=seal_subject, issued=None, now=now, trusted=found.trusted,
         trust_note=result.reason)

@@ -6,7 +6,6 @@ version and the signatory stay the same, the same prepared document is offered a
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime
 
@@ -31,6 +30,7 @@ from portal.services import (
     ServiceError,
     agreements,
     audit,
+    choice_exports,
     integrity,
     mail,
     objections,
@@ -60,9 +60,8 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
     if agreements.problems(template, rev.choices):
         raise ServiceError(_("Your choices are incomplete for the current agreement version; "
                               "check them first."))
-    current = signed_copies.current_agreement(org)
-    if current is not None and current.revision_id == rev.id \
-            and current.template_id == template.id:
+    current = signed_copies.covering(org, rev.id, template.id)
+    if current is not None:
         raise AlreadySigned(current)
     signatory = rev.choices.signatory
     existing = db.session.scalar(
@@ -117,7 +116,7 @@ def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime
             ObjectionEntry(o.announcement.subprocessor.name, o.announcement.effective_on,
                            o.created_at.date(), o.status, o.resolution or "")
             for o in reversed(objections.for_organization(org))),
-        choices_json=json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2),
+        choices_json=choice_exports.as_json(org, rev),
     )
 
 

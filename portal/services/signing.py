@@ -11,25 +11,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from cryptography import x509
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from portal.documents.contract import pdf, signatures
+from portal.documents.contract import Signatory, pdf, signatures
 from portal.documents.contract.frozen import Evidence
-from portal.documents.pades import pki, signing, validation
-from portal.extensions import db
+from portal.documents.pades import pki, validation
+from portal.documents.pades import signing as pades
 from portal.models import (
-    AgreementFile,
-    CertificatePurpose,
-    FileReason,
-    Organization,
     PreparedDocument,
-    Role,
     SignedAgreement,
     SigningMethod,
     User,
@@ -39,21 +31,14 @@ from portal.models import (
 from portal.services import (
     ServiceError,
     ServiceErrors,
-    audit,
-    mail,
     preparation,
-    renewal,
     signed_copies,
-    storage,
     trust,
-    users,
 )
 from portal.services.context import Actor
 from portal.services.preparation import AlreadySigned
 
 log = logging.getLogger(__name__)
-
-__all__ = ["AlreadySigned", "Confirmation", "SigningFailed", "sign"]
 
 
 class SigningFailed(ServiceError):
@@ -73,14 +58,14 @@ class Confirmation:
 def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
          session: UserSession | None, actor: Actor) -> SignedAgreement:
     """Sign ``prepared`` as ``user`` and countersign as Voxio; all or nothing."""
-    existing = signed_for(prepared)
+    existing = signed_copies.for_prepared(prepared)
     if existing is not None:
         return existing  # a double submit: the first one won
     _check_confirmation(prepared, confirmation)
     check_signable(prepared)
     try:
         return _ceremony(prepared, confirmation, user, session, actor)
-    except signing.SigningError as error:
+    except pades.SigningError as error:
         log.exception("signing %s failed", prepared.public_id)
         raise SigningFailed(_(
             "Signing failed on our side; nothing was signed or stored. Please try again in a "
@@ -112,39 +97,35 @@ def _ceremony(prepared: PreparedDocument, confirmation: Confirmation, user: User
                                    auth.seal.cert], now)
     with trust.seal() as seal:
         signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, revocation)
-        seal_subject, seal_cert = seal.subject, signing.signer_chain(seal.signer)[0]
+        seal_subject, seal_cert = seal.subject, pades.signer_chain(seal.signer)[0]
     if trust.external_tsa() or not seal.ours:  # certificates from elsewhere: the full check
         problems = validation.confirm(signed, trust.trust_roots())
     else:
         problems = validation.check_own(signed, [customer.cert, seal_cert, auth.tsa.cert])
     if problems:
-        raise signing.SigningError(f"the signed document does not validate: {problems}")
-    return record_signed(prepared, signed, method=SigningMethod.PORTAL, user=user, actor=actor,
-                         confirmation=confirmation,
-                         signer_subject=customer.cert.subject.rfc4514_string(),
-                         seal_subject=seal_subject, issued=customer.cert, now=now)
+        raise pades.SigningError(f"the signed document does not validate: {problems}")
+    return signed_copies.record(
+        prepared, signed, method=SigningMethod.PORTAL, user=user, actor=actor,
+        signatory=Signatory(confirmation.name, confirmation.function),
+        signer_subject=customer.cert.subject.rfc4514_string(), seal_subject=seal_subject,
+        issued=customer.cert, now=now)
 
 
 def check_signable(prepared: PreparedDocument) -> None:
     """Refuse a prepared document whose choices are already signed, or are no longer current."""
-    current = signed_copies.current_agreement(prepared.organization)
-    if current is not None and current.revision_id == prepared.revision_id \
-            and current.template_id == prepared.template_id:
+    current = signed_copies.covering(prepared.organization, prepared.revision_id,
+                                     prepared.template_id)
+    if current is not None:
         raise AlreadySigned(current)
     if not preparation.still_current(prepared):
         raise ServiceError(_("Your choices or the agreement changed after this document was "
                               "prepared. Read the new version and sign that one."))
 
 
-def signed_for(prepared: PreparedDocument) -> SignedAgreement | None:
-    return db.session.scalar(select(SignedAgreement)
-                             .where(SignedAgreement.prepared_id == prepared.id))
-
-
 def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, seal,
-               name: str, revocation: signing.Revocation) -> bytes:
+               name: str, revocation: pades.Revocation) -> bytes:
     signed = signatures.sign_as_customer(
-        unsigned, signing.credential_signer(customer, auth.chain(customer.cert)), name=name,
+        unsigned, pades.credential_signer(customer, auth.chain(customer.cert)), name=name,
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
         revocation=revocation, allow_fetching=trust.external_tsa(),
         compact=not trust.external_tsa())
@@ -153,7 +134,7 @@ def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, s
                        earlier_certs=[customer.cert, *auth.chain(customer.cert)])
 
 
-def countersign(signed: bytes, seal: trust.Seal, revocation: signing.Revocation,
+def countersign(signed: bytes, seal: trust.Seal, revocation: pades.Revocation,
                 earlier_certs: list[x509.Certificate] | None = None) -> bytes:
     """Voxio's seal over a customer-signed PDF, at B-LTA."""
     return signatures.countersign(
@@ -161,73 +142,6 @@ def countersign(signed: bytes, seal: trust.Seal, revocation: signing.Revocation,
         timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
         revocation=revocation, allow_fetching=trust.external_tsa() or not seal.ours,
         compact=seal.ours and not trust.external_tsa(), earlier_certs=earlier_certs or ())
-
-
-def record_signed(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, user: User,
-                  actor: Actor, confirmation: Confirmation, signer_subject: str,
-                  seal_subject: str, issued: x509.Certificate | None, now: datetime,
-                  trusted: bool = True, trust_note: str = "") -> SignedAgreement:
-    """Store the signed file and record the agreement, superseding the one in force; once."""
-    org = prepared.organization
-    sha = validation.sha256(signed)
-    try:
-        with storage.staged():
-            key = storage.put(signed, "signed")
-            db.session.execute(select(Organization.id).where(Organization.id == org.id)
-                               .with_for_update())
-            number = (db.session.scalar(select(func.max(SignedAgreement.number)).where(
-                SignedAgreement.organization_id == org.id)) or 0) + 1
-            previous = signed_copies.current_agreement(org)
-            agreement = SignedAgreement(
-                organization_id=org.id, public_id=prepared.public_id, number=number,
-                prepared_id=prepared.id, revision_id=prepared.revision_id,
-                template_id=prepared.template_id, method=method, signed_at=now,
-                signed_by_id=user.id, signatory_name=confirmation.name,
-                signatory_email=user.email, signatory_function=confirmation.function,
-                signer_subject=signer_subject[:500], signer_trusted=trusted,
-                trust_note=trust_note[:300], seal_subject=seal_subject[:500], created_at=now)
-            db.session.add(agreement)
-            db.session.flush()
-            db.session.add(AgreementFile(
-                organization_id=org.id, agreement_id=agreement.id, version=1,
-                reason=FileReason.SIGNED, sha256=sha, size=len(signed), file_key=key,
-                last_timestamp_at=now, renew_after=renewal.renew_after(now)))
-            if issued is not None:
-                trust.record_issued(issued, CertificatePurpose.SIGNATORY, org.id)
-            if previous is not None:
-                previous.superseded_at = now
-            audit.record("agreement.signed", actor=actor, organization=org, obj=agreement,
-                         details={"document": agreement.public_id, "method": method,
-                                  "revision": prepared.revision.number,
-                                  "template": prepared.template.version,
-                                  "signatory": confirmation.name, "sha256": sha,
-                                  "supersedes": previous.public_id if previous else None})
-            _notify_signed(agreement, org)
-            db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = signed_for(prepared)
-        if existing is None:
-            raise
-        return existing  # a racing request signed it first; ours left nothing behind
-    except BaseException:
-        db.session.rollback()
-        raise
-    return agreement
-
-
-def _notify_signed(agreement: SignedAgreement, org: Organization) -> None:
-    recipients = {u.email: u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER}
-    if agreement.signed_by is not None:
-        recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
-    subject = _("Your data processing agreement with Voxio is signed")
-    for email, user in recipients.items():
-        mail.send("agreement_signed", email, subject, locale=getattr(user, "locale", None),
-                  agreement=agreement, organization=org, name=user.name, staff=False)
-    for admin in users.active_staff_admins():
-        mail.send("agreement_signed", admin.email,
-                  _("%(org)s signed the data processing agreement", org=org.name),
-                  agreement=agreement, organization=org, name=admin.name, staff=True)
 
 
 def _check_confirmation(prepared: PreparedDocument, confirmation: Confirmation) -> None:

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
+from flask_babel import force_locale
+
 from portal.documents.contract import dutch_date
-from portal.models import Announcement, SubProcessor, utcnow
+from portal.labels import CHANGE_KIND_LABELS
+from portal.models import Announcement, ChangeKind, SubProcessor, utcnow
 from portal.services import announcements, audit
 from portal.services.subprocessors import service_names
 
 ATOM = "http://www.w3.org/2005/Atom"
-KIND_TITLES = {"add": "Nieuwe subverwerker", "remove": "Subverwerker vervalt",
-               "replace": "Subverwerker vervangen", "countries": "Andere landen"}
 
 
 def as_dict(sp: SubProcessor, names: dict[str, str],
@@ -42,7 +43,7 @@ def pending_changes() -> dict[int, list[dict]]:
     for ann in announcements.open_announcements():
         change = {"change": ann.kind, "announced_on": ann.announced_at.date().isoformat(),
                   "effective_on": ann.effective_on.isoformat()}
-        if ann.kind == "countries":
+        if ann.kind == ChangeKind.COUNTRIES:
             change |= {"new_countries": ann.new_countries,
                        "new_transfer_basis": ann.new_transfer_basis or None}
         found.setdefault(ann.subprocessor_id, []).append(
@@ -89,6 +90,11 @@ class FeedLinks:
 
 def as_atom(items: list[Announcement], links: FeedLinks, author: str) -> str:
     """An Atom feed (RFC 4287) of announced changes, in Dutch like the register."""
+    with force_locale("nl"):
+        return _atom(items, links, author)
+
+
+def _atom(items: list[Announcement], links: FeedLinks, author: str) -> str:
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "nl"})
     _sub(root, "id", links.feed)
@@ -101,20 +107,21 @@ def as_atom(items: list[Announcement], links: FeedLinks, author: str) -> str:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         _sub(entry, "id", f"{links.register}/announcements/{ann.id}")
         name = ann.subprocessor.name
-        if ann.kind == "replace":
+        if ann.kind == ChangeKind.REPLACE:
             name = f"{name} → {ann.replacement.name}"
-        title = f"{KIND_TITLES[ann.kind]}: {name} (per {dutch_date(ann.effective_on)})"
+        kind = str(CHANGE_KIND_LABELS[ann.kind])
+        title = f"{kind}: {name} (per {dutch_date(ann.effective_on)})"
         if ann.withdrawn_at:
             title = f"Ingetrokken – {title}"
         _sub(entry, "title", title)
         _sub(entry, "updated", _iso(_updated(ann)))
         _sub(entry, "published", _iso(ann.announced_at))
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=ann.kind, label=KIND_TITLES[ann.kind])
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=ann.kind, label=kind)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=links.entry(ann))
         summary = [f"Ingangsdatum: {dutch_date(ann.effective_on)}.", f"Reden: {ann.reason}"]
         if ann.withdrawn_at:
             summary.append(f"Ingetrokken: {ann.withdrawal_reason}")
-        if ann.kind == "countries":
+        if ann.kind == ChangeKind.COUNTRIES:
             summary.insert(0, "Nieuwe landen: " + ", ".join(ann.new_countries) + ".")
         _sub(entry, "summary", " ".join(summary))
     return ET.tostring(root, encoding="unicode", xml_declaration=True)

@@ -26,7 +26,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from sqlalchemy import select
 
 from portal.database import upsert_insert
-from portal.documents.pades import pki, signing, timestamps
+from portal.documents.pades import pkcs11, pki, signing, timestamps
 from portal.extensions import db
 from portal.models import CertificatePurpose, IssuedCertificate, utcnow
 from portal.services import audit
@@ -244,9 +244,9 @@ def seal() -> Iterator[Seal]:
     """Voxio's seal: a PKCS#11 token, a PKCS#12 file, or the embedded PKI's seal key."""
     cfg = current_app.config
     if cfg.get("SEAL_PKCS11_MODULE"):
-        with signing.pkcs11_signer(cfg["SEAL_PKCS11_MODULE"], cfg["SEAL_PKCS11_TOKEN"],
-                                   cfg["SEAL_PKCS11_KEY"], cfg["SEAL_PKCS11_PIN"],
-                                   chain=_seal_chain()) as signer:
+        with pkcs11.signer(cfg["SEAL_PKCS11_MODULE"], cfg["SEAL_PKCS11_TOKEN"],
+                           cfg["SEAL_PKCS11_KEY"], cfg["SEAL_PKCS11_PIN"],
+                           chain=_seal_chain()) as signer:
             yield Seal(signer, _subject(signer), _is_ours(authority(), _cert_of(signer)))
         return
     if cfg.get("SEAL_PKCS12_PATH"):

@@ -3,7 +3,7 @@ the organization scope of a customer's request."""
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -52,6 +52,8 @@ def open_scope() -> None:
     if request.endpoint == "static":
         return  # files need no user (and no database query)
     if current_user.is_authenticated and current_user.is_customer:
+        if current_user.organization_id is None:  # fail closed: no organization, no data
+            abort(403)
         g.scope_token = scoping.enter(current_user.organization_id)
 
 

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.labels import ROLE_CHOICE_LABELS
 from portal.models import Role
 from portal.services import ServiceError
 from portal.services.audit import EventFilter
@@ -27,15 +28,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-# What each role may do, as the invitation and role forms offer it.
-CUSTOMER_ROLE_CHOICES = [
-    SelectChoice(Role.CUSTOMER_MEMBER.value, _l("Member: can view")),
-    SelectChoice(Role.CUSTOMER_OWNER.value, _l("Owner: can manage, sign and invite")),
-]
-STAFF_ROLE_CHOICES = [
-    SelectChoice(Role.STAFF.value, _l("Staff")),
-    SelectChoice(Role.STAFF_ADMIN.value, _l("Staff administrator: also manages staff accounts")),
-]
+CUSTOMER_ROLE_CHOICES = [SelectChoice(role.value, ROLE_CHOICE_LABELS[role])
+                         for role in (Role.CUSTOMER_MEMBER, Role.CUSTOMER_OWNER)]
+STAFF_ROLE_CHOICES = [SelectChoice(role.value, ROLE_CHOICE_LABELS[role])
+                      for role in (Role.STAFF, Role.STAFF_ADMIN)]
 
 
 def apply_error(form, error: ServiceError) -> None:

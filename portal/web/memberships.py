@@ -10,10 +10,25 @@ from __future__ import annotations
 from flask import abort, flash, request
 from flask_babel import gettext as _
 
-from portal.models import Invitation, Role, User
+from portal.models import Invitation, Organization, Role, User
 from portal.services import ServiceError, invitations, users
 from portal.web.context import current_actor
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, apply_error
+
+
+def invite(organization: Organization | None, form) -> bool:
+    """Send the invitation the form describes (``organization`` None: staff); False, with the
+    refusal shown at the form's fields, when nothing was sent."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        invitations.invite(organization, form.email.data, form.name.data, Role(form.role.data),
+                           current_actor())
+    except ServiceError as error:
+        apply_error(form, error)
+        return False
+    flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+    return True
 
 
 def _run(action, success: str) -> None:

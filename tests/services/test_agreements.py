@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.documents.contract import BUNDLED, Contact, Signatory, load_toml
 from portal.extensions import db
 from portal.models import AgreementTemplate, AuditEvent, ChoiceRevision, Role
-from portal.services import ServiceErrors, agreements
+from portal.services import ServiceErrors, agreements, choice_exports
 from portal.services.context import Actor
 from tests.factories import make_org, make_revision, make_user, valid_choices
 
@@ -155,10 +155,10 @@ def test_changes_between_revisions(org):
 
 def test_exports_hold_the_chosen_items(org):
     rev = make_revision(org, other={"services": "=cmd|' /C calc'!A0"})
-    data = agreements.export_data(org, rev)
+    data = choice_exports.as_dict(org, rev)
     assert [i["key"] for i in data["annex_1"]["services"]["items"]] == ["webhosting", "email"]
     assert data["agreement"]["version"] == "2018.1"
-    rows = list(csv.DictReader(io.StringIO(agreements.export_csv(org, rev))))
+    rows = list(csv.DictReader(io.StringIO(choice_exports.as_csv(org, rev))))
     assert {"webhosting", "email", "customers", "other_text"} <= {r["key"] for r in rows}
     assert next(r for r in rows if r["key"] == "other_text")["text"].startswith("'=")
 

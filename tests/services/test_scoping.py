@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import ChoiceRevision, Organization, Role, User, scoping
+from portal.models import ChoiceRevision, Organization, OrgOwned, Role, User, scoping
+from portal.models.base import Base
 from tests.factories import make_org, make_revision, make_user
+from tests.helpers import AuthActions
 
 
 def _two_customers():
@@ -59,19 +65,55 @@ def test_the_scope_follows_the_block_not_the_first_query(db):
         assert len(names.all()) >= 2
 
 
-def test_the_scope_is_held_without_flask_and_ends_with_its_block():
+def test_a_scope_can_be_entered_again_but_never_widened_or_switched():
     assert scoping.current_scope() is None
     with scoping.limited_to(7):
         assert scoping.current_scope() == 7
-        with scoping.limited_to(None):  # staff work inside a customer's request: none
-            assert scoping.current_scope() is None
+        with scoping.limited_to(7):  # the same organization again changes nothing
+            assert scoping.current_scope() == 7
+        for other in (None, 8):  # no way out of a customer's scope, and no way sideways
+            with pytest.raises(scoping.ScopeError), scoping.limited_to(other):
+                pass
         assert scoping.current_scope() == 7
     assert scoping.current_scope() is None
 
 
-def test_a_customer_request_is_scoped_and_leaves_no_scope_behind(db, client, auth):
-    _two_customers()
-    auth.login("mine@example.com")
-    page = client.get("/organization/").get_data(as_text=True)
+def test_a_scope_belongs_to_its_thread():
+    seen = []
+    with scoping.limited_to(7):
+        thread = threading.Thread(target=lambda: seen.append(scoping.current_scope()))
+        thread.start()
+        thread.join()
+    assert seen == [None]
+
+
+def test_a_customer_request_is_scoped_and_leaves_no_scope_behind(app):
+    """Flask's own test client runs the request in this thread's context, as a worker thread
+    of gthread or sync gunicorn does: the scope must be gone when the request is."""
+    with app.app_context():
+        _two_customers()
+    plain = FlaskClient(app, app.response_class, use_cookies=True)
+    AuthActions(plain, app).login("mine@example.com")
+    page = plain.get("/organization/").get_data(as_text=True)
     assert "mine@example.com" in page and "theirs@example.com" not in page
-    assert scoping.current_scope() is None  # the test client ran the request in this thread
+    assert scoping.current_scope() is None
+
+
+def test_a_customer_account_without_an_organization_sees_nothing(db, auth):
+    stray = make_user(None, Role.CUSTOMER_OWNER)  # cannot happen through the portal; fail closed
+    auth.login(stray.email)
+    assert auth.client.get("/organization/").status_code == 403
+    assert auth.client.get("/agreement/signed").status_code == 403
+
+
+# Models with an organization that customers may still see whole, and why.
+UNSCOPED = {
+    "IssuedCertificate": "CRLs and OCSP answers list every revocation, whoever's request asks",
+}
+
+
+def test_every_model_that_belongs_to_an_organization_is_scoped():
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if "organization_id" in mapper.columns and model.__name__ not in UNSCOPED:
+            assert issubclass(model, OrgOwned), f"{model.__name__} is not OrgOwned"

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import Announcement, Notice, Role, SubProcessor, utcnow
+from portal.models import Announcement, AuditEvent, Notice, Role, SubProcessor, utcnow
 from portal.services import (
     ServiceError,
     announcements,
@@ -300,6 +300,12 @@ def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(db, 
         announcements.withdraw(ann, "", ACTOR)
     announcements.withdraw(ann, "De leverancier voldoet niet aan onze eisen.", ACTOR)
     assert objection.status == "resolved" and objection.resolution == "not_used"
+    # the objection moved like any other: an event in its history, an entry in the audit log
+    assert [e.status for e in objection.events] == ["submitted", "resolved"]
+    assert "De leverancier voldoet niet" in objection.events[-1].note
+    logged = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "objection.status_changed")).all()
+    assert len(logged) == 1 and '"resolution":"not_used"' in logged[0]
     assert objections.deadline_passed(ann)
     assert announcements.apply_due(ACTOR, today=today() + timedelta(days=60)) == []
     assert db.session.get(SubProcessor, ann.subprocessor_id).status == "ended"

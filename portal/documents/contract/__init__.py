@@ -1,13 +1,23 @@
 """Voxio's verwerkersovereenkomst as data, and how it is put on paper.
 
 ``template``: the agreement's versioned text; ``choices``: a customer's answers; ``document``:
-the two tailored for one customer; ``html`` and ``pdf``: its renderings; ``frozen`` and
-``wording``: everything a prepared PDF shows beyond the text, and how the PDF says it in
-Dutch; ``signatures``: the customer's signature and Voxio's seal. Flask-free.
+the two tailored for one customer; ``html`` and ``pdf``: its renderings; ``frozen``: everything
+a prepared PDF shows, as plain data; ``wording``: how the PDF says it in Dutch; ``spec``: the
+pages after the text, ready to typeset; ``signatures``: the customer's signature and Voxio's
+seal. Flask-free.
 """
 
 from .choices import Choices, Contact, Signatory
-from .document import AUTHORITY_TEXT, DISPOSITION_TEXT, Document, Party, dutch_date, tailor
+from .document import (
+    AUTHORITY_TEXT,
+    CUSTOMER,
+    DISPOSITION_TEXT,
+    PROVIDER,
+    Document,
+    Party,
+    dutch_date,
+    tailor,
+)
 from .template import (
     BUNDLED,
     CRIMINAL,
@@ -24,7 +34,27 @@ from .template import (
 )
 
 __all__ = [
-    "AUTHORITY_TEXT", "BUNDLED", "CRIMINAL", "DISPOSITIONS", "DISPOSITION_TEXT", "GROUP_KEYS",
-    "NATIONAL_ID", "OTHER", "SPECIAL", "CatalogItem", "Choices", "Contact", "Document", "Group",
-    "Party", "Signatory", "Template", "bundled_templates", "dutch_date", "load_toml", "tailor",
+    "AUTHORITY_TEXT",
+    "BUNDLED",
+    "CRIMINAL",
+    "CUSTOMER",
+    "DISPOSITIONS",
+    "DISPOSITION_TEXT",
+    "GROUP_KEYS",
+    "NATIONAL_ID",
+    "OTHER",
+    "PROVIDER",
+    "SPECIAL",
+    "CatalogItem",
+    "Choices",
+    "Contact",
+    "Document",
+    "Group",
+    "Party",
+    "Signatory",
+    "Template",
+    "bundled_templates",
+    "dutch_date",
+    "load_toml",
+    "tailor",
 ]

@@ -14,14 +14,27 @@ from datetime import date
 from .choices import Choices
 from .template import CRIMINAL, NATIONAL_ID, SPECIAL, Article, Group, Template, article_lines
 
+# The parties as the agreement names them (its definitions, art. 1).
+PROVIDER = "Verwerker"
+CUSTOMER = "Verwerkingsverantwoordelijke"
+
 
 @dataclass(frozen=True)
 class Party:
-    role: str  # as the agreement names it: "Verwerker" or "Verwerkingsverantwoordelijke"
+    role: str  # PROVIDER or CUSTOMER
     name: str
     kvk_number: str
     address: str = ""
     customer_number: str = ""
+
+    def lines(self) -> list[str]:
+        """Who the party is, as the agreement's heading says it (after its role)."""
+        lines = [f"{self.name}, KvK {self.kvk_number}"]
+        if self.address:
+            lines.append(self.address)
+        if self.customer_number:
+            lines.append(f"Klantnummer {self.customer_number}")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -60,14 +73,10 @@ class Document:
     def lines(self) -> Iterator[str]:
         """The document's text in reading order (the preview and the PDF both say this)."""
         yield self.title
-        yield f"Versie {self.version} van {dutch_date(self.published)}"
+        yield self.version_line
         for party in self.parties:
             yield party.role
-            yield f"{party.name}, KvK {party.kvk_number}"
-            if party.address:
-                yield party.address
-            if party.customer_number:
-                yield f"Klantnummer {party.customer_number}"
+            yield from party.lines()
         for detail in self.details:
             yield detail.label
             yield detail.value
@@ -81,6 +90,10 @@ class Document:
         yield self.annex2_heading
         yield self.annex2_intro
         yield from self.annex2_items
+
+    @property
+    def version_line(self) -> str:
+        return f"Versie {self.version} van {dutch_date(self.published)}"
 
     def words(self) -> list[str]:
         return " ".join(self.lines()).split()
@@ -122,7 +135,7 @@ def _entries(group: Group, choices: Choices) -> tuple[str, ...]:
 
 def tailor(template: Template, choices: Choices, customer: Party) -> Document:
     """The agreement for one customer: Bijlage 1 lists only what it chose, in source order."""
-    provider = Party("Verwerker", template.provider_name, template.provider_kvk)
+    provider = Party(PROVIDER, template.provider_name, template.provider_kvk)
     contact = choices.breach_contact
     details = [
         Detail("Contactpunt voor meldingen (artikel 7.3)",

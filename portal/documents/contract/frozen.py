@@ -1,10 +1,12 @@
-"""The prepared agreement as plain, frozen data: everything its PDF shows.
+"""The prepared agreement as plain, immutable data: everything its PDF shows.
 
-What a customer reviews is built from the portal's records (the tailored text, the parties,
-the signatory, the sub-processors in use, the customer's objections) into one
-:class:`FrozenDocument`. Its PDF is rendered from that alone, and the signed PDF from the same
-frozen document plus the :class:`Evidence` of signing (``pdf.render_frozen``). Everything here
-is facts; how the PDF says them in Dutch is :mod:`.wording`.
+The portal builds a :class:`FrozenDocument` from its records (the tailored text, the parties,
+the signatory, the sub-processors in use, the customer's objections); the PDF is rendered from
+it alone (``pdf.render_frozen``), the signed PDF with the :class:`Evidence` of signing added.
+Everything here is facts; how the PDF says them in Dutch is :mod:`.wording`.
+
+Today the portal builds it twice, when preparing and again when signing (so a change in
+between shows in the signed PDF); storing the one built when preparing is the next step.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ import segno
 import typst
 
 from . import wording
-from .document import Document, dutch_date
+from .document import Document
 from .frozen import Evidence, FrozenDocument
-from .layout import (
+from .spec import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
+from .wording import (
     EVIDENCE_HEADING,
     EVIDENCE_INTRO,
     OBJECTIONS_HEADING,
@@ -28,10 +29,6 @@ from .layout import (
     SUBPROCESSORS_HEADING,
     SUBPROCESSORS_INTRO,
     SUBPROCESSORS_NONE,
-    Attachment,
-    PdfSpec,
-    SignatureBlock,
-    SubProcessorLine,
 )
 
 __all__ = ["Attachment", "PdfSpec", "RenderError", "SignatureBlock", "SubProcessorLine",
@@ -106,14 +103,7 @@ def _qr_svg(url: str) -> str:
 
 
 def _data(doc: Document, spec: PdfSpec) -> dict:
-    header = []
-    for party in doc.parties:
-        value = [f"{party.name}, KvK {party.kvk_number}"]
-        if party.address:
-            value.append(party.address)
-        if party.customer_number:
-            value.append(f"Klantnummer {party.customer_number}")
-        header.append((party.role, "\n".join(value)))
+    header = [(party.role, "\n".join(party.lines())) for party in doc.parties]
     header += [(detail.label, detail.value) for detail in doc.details]
     customer = doc.parties[-1].name if doc.parties else ""
     return {
@@ -122,7 +112,7 @@ def _data(doc: Document, spec: PdfSpec) -> dict:
         "customer": customer,
         "document_id": spec.document_id,
         "date": [spec.created.year, spec.created.month, spec.created.day],
-        "version_line": f"Versie {doc.version} van {dutch_date(doc.published)}",
+        "version_line": doc.version_line,
         "footer": spec.footer or f"Document {spec.document_id}",
         "verify_url": spec.verify_url,
         "qr_alt": f"QR-code naar {spec.verify_url}",

@@ -15,9 +15,10 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from ..pades import signing
 from ..pades.signing import Revocation
+from .document import CUSTOMER, PROVIDER
 
-CUSTOMER_FIELD = "Verwerkingsverantwoordelijke"
-PROVIDER_FIELD = "Verwerker"
+# Each signature's field is named after the party that signs in it.
+CUSTOMER_FIELD, PROVIDER_FIELD = CUSTOMER, PROVIDER
 CUSTOMER_REASON = "Akkoord met de verwerkersovereenkomst"
 PROVIDER_REASON = "Ondertekend door Verwerker"
 LOCATION = "Nederland"

@@ -7,16 +7,29 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from .document import AUTHORITY_TEXT, dutch_date
+from .document import AUTHORITY_TEXT, CUSTOMER, PROVIDER, dutch_date
 from .frozen import Evidence, FrozenDocument, ObjectionEntry, SubProcessorEntry
-from .layout import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
+from .spec import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
 
-CUSTOMER_ROLE = "Verwerkingsverantwoordelijke"
-PROVIDER_ROLE = "Verwerker"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
+SUBPROCESSORS_HEADING = "Subverwerkers bij ondertekening"
+SUBPROCESSORS_INTRO = ("De derden die Verwerker op de datum van dit document inschakelt voor de "
+                       "diensten die Verwerkingsverantwoordelijke in Bijlage 1 koos (artikel "
+                       "5.1), met de landen waar zij persoonsgegevens verwerken (artikel 3).")
+SUBPROCESSORS_NONE = "Geen subverwerkers voor de gekozen diensten."
+OBJECTIONS_HEADING = "Bezwaren van Verwerkingsverantwoordelijke"
+SIGNING_HEADING = "Ondertekening"
+SIGNING_INTRO = ("Partijen ondertekenen deze overeenkomst elektronisch. Iedere handtekening is "
+                 "een digitale handtekening in dit pdf-bestand; controleer haar met een "
+                 "pdf-lezer of op de controlepagina van het document.")
+EVIDENCE_HEADING = "Bewijsstuk van ondertekening"
+EVIDENCE_INTRO = ("Vastgelegd door het klantportaal van Verwerker op het moment van "
+                  "ondertekening. De digitale handtekeningen in dit bestand dekken ook deze "
+                  "pagina.")
+
 # Keyed by the portal's values for transfer bases, objection statuses and resolutions;
-# tests/documents checks that every value the portal knows has its words here.
+# tests/test_translations.py checks that every value the portal knows has its words here.
 BASIS_TEXT = {"adequacy": "adequaatheidsbesluit", "scc": "modelcontractbepalingen",
               "bcr": "bindende bedrijfsvoorschriften", "derogation": "uitzondering (AVG art. 49)"}
 STATUS_TEXT = {"submitted": "ingediend", "in_review": "in behandeling", "resolved": "afgehandeld"}
@@ -37,11 +50,11 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
         created=frozen.created,
         footer=f"Verwerkersovereenkomst {frozen.customer_number} · document {frozen.document_id}",
         signatures=(
-            SignatureBlock(CUSTOMER_ROLE, frozen.customer, (
+            SignatureBlock(CUSTOMER, frozen.customer, (
                 ("Naam", name), ("Functie", function),
                 ("Bevoegdheid", AUTHORITY_TEXT.get(frozen.signatory.authority, "–")),
                 ("Datum", when))),
-            SignatureBlock(PROVIDER_ROLE, frozen.provider, (
+            SignatureBlock(PROVIDER, frozen.provider, (
                 ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
         ),
         evidence=evidence_rows(frozen, evidence) if evidence else (),

@@ -12,8 +12,7 @@ pyHanko's synchronous calls run their own event loop: never call these from insi
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,11 +23,9 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.pkcs11 import PKCS11SigningContext
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
     PdfSignatureMetadata,
@@ -91,28 +88,6 @@ def pkcs12_signer(data: bytes, passphrase: bytes | None) -> signers.Signer:
     if key is None or cert is None:
         raise SigningError("the PKCS#12 file holds no key and certificate")
     return credential_signer(Credential(cert, key), extra or ())
-
-
-@contextmanager
-def pkcs11_signer(module: str, token_label: str, key_label: str, pin: str,
-                  cert_label: str | None = None,
-                  chain: Iterable[x509.Certificate] = ()) -> Iterator[signers.Signer]:
-    """A pyHanko signer whose key stays on a PKCS#11 token (HSM, smart card, SoftHSM2)."""
-    config = PKCS11SignatureConfig(module_path=module,
-                                   token_criteria=TokenCriteria(label=token_label),
-                                   key_label=key_label, cert_label=cert_label or key_label,
-                                   user_pin=pin, other_certs_to_pull=(),
-                                   other_certs=[asn1_cert(c) for c in chain],
-                                   # hash here, sign raw on the token: every token has raw
-                                   # ECDSA/RSA, not every token has the combined mechanisms
-                                   raw_mechanism=True)
-    try:
-        with PKCS11SigningContext(config) as signer:
-            yield signer
-    except SigningError:
-        raise
-    except Exception as error:  # pkcs11 raises its own exception family
-        raise SigningError(f"PKCS#11 token unavailable: {error}") from error
 
 
 @speedups.gc_paused

@@ -11,14 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.labels import DISPOSITION_CHOICES, GROUP_TITLES, OTHER_LABELS
-from portal.services.agreements import (
-    OTHER_MAX,
-    Choices,
-    Contact,
-    Group,
-    Signatory,
-    Template,
-)
+from portal.services.agreements import OTHER_MAX
 from portal.web.forms import MultiCheckboxField
 
 
@@ -34,11 +27,9 @@ class ContactField(StringField):
         self.summary_label = summary_label
 
 
-YES_NO = {"yes": True, "no": False}
-
-
-def choices_form(template: Template, choices: Choices | None = None) -> FlaskForm:
-    """A form for ``template``; prefilled from ``choices`` unless the request posted data.
+def choices_form(template, answers: dict | None = None) -> FlaskForm:
+    """A form for the agreement version's ``template`` (its Bijlage 1 groups); prefilled with
+    ``answers`` (services.agreements.answers) unless the request posted data.
 
     Fields are created in page order, because WTForms (and so the error summary) lists them
     in creation order.
@@ -58,8 +49,7 @@ def choices_form(template: Template, choices: Choices | None = None) -> FlaskFor
                 "law (UAVG art. 46)"))
     fields.update(_answer_fields())
     form_class = type("ChoicesForm", (FlaskForm,), fields)
-    data = _form_data(choices) if choices is not None else None
-    return form_class(data=data)
+    return form_class(data=answers)
 
 
 def _answer_fields() -> dict:
@@ -100,43 +90,7 @@ def _answer_fields() -> dict:
     )
 
 
-def _form_data(choices: Choices) -> dict:
-    data = {group: list(keys) for group, keys in choices.selected.items()}
-    data.update({f"other_{group}": text for group, text in choices.other.items()})
-    data.update(
-        sensitive_ack=choices.sensitive_ack,
-        large_scale={True: "yes", False: "no"}.get(choices.large_scale),
-        contact_name=choices.breach_contact.name, contact_email=choices.breach_contact.email,
-        contact_phone=choices.breach_contact.phone, signatory_name=choices.signatory.name,
-        signatory_function=choices.signatory.function,
-        signatory_authority=choices.signatory.authority, disposition=choices.disposition,
-    )
-    return data
-
-
-def choices_from(form, template: Template) -> Choices:
-    """What the submitted form says, as plain choices (validated by the service)."""
-    return Choices(
-        selected={g.key: tuple(getattr(form, g.key).data or ()) for g in template.groups},
-        other={g.key: getattr(form, f"other_{g.key}").data or "" for g in template.groups},
-        sensitive_ack=bool(form.sensitive_ack.data),
-        large_scale=YES_NO.get(form.large_scale.data),
-        breach_contact=Contact(form.contact_name.data or "", form.contact_email.data or "",
-                               form.contact_phone.data or ""),
-        signatory=Signatory(form.signatory_name.data or "", form.signatory_function.data or "",
-                            form.signatory_authority.data or ""),
-        disposition=form.disposition.data or "",
-    )
-
-
-def item_runs(group: Group) -> list[tuple[bool, list]]:
+def item_runs(group) -> list[tuple[bool, list]]:
     """The group's items in source order, in runs of ordinary and of sensitive items."""
     return [(sensitive, list(items))
             for sensitive, items in groupby(group.items, key=lambda item: item.sensitive)]
-
-
-def suggestion_names(template: Template, services) -> dict[str, str]:
-    """For each suggested item, the names of the chosen services that suggest it."""
-    names = {item.key: item.text for item in template.group("services").items}
-    return {key: ", ".join(sorted(names[s] for s in by))
-            for key, by in template.suggestions(tuple(services or ())).items()}

@@ -1,17 +1,15 @@
 """The customer's agreement: Bijlage 1 choices, preview, standard text, history, exports."""
 
-import json
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
-from portal.services import ServiceError, agreements, signed_copies
-from portal.web.agreement.forms import choices_form, choices_from, item_runs, suggestion_names
+from portal.services import ServiceError, agreements, choice_exports, signed_copies
+from portal.web.agreement.forms import choices_form, item_runs
 from portal.web.context import current_actor
 from portal.web.forms import apply_error
 from portal.web.guards import customer_required
+from portal.web.responses import download
 
 bp = Blueprint("agreement", __name__, url_prefix="/agreement")
 
@@ -46,10 +44,11 @@ def edit_choices():
         if request.method == "POST":
             abort(403)
         return render_template("agreement/choices_readonly.html", latest=latest)
-    form = choices_form(doc_template, latest.choices if latest else None)
+    form = choices_form(doc_template, agreements.answers(latest.choices) if latest else None)
     if form.validate_on_submit():
         try:
-            rev = agreements.save(org, choices_from(form, doc_template), current_actor())
+            rev = agreements.save(org, agreements.choices_from(form.data, doc_template),
+                                  current_actor())
         except ServiceError as error:
             apply_error(form, error)
         else:
@@ -60,7 +59,7 @@ def edit_choices():
                       "success")
             return redirect(url_for("agreement.preview"))
     return render_template("agreement/choices.html", form=form, template=doc_template,
-                           suggestions=suggestion_names(doc_template, form.services.data),
+                           suggestions=agreements.suggestions(doc_template, form.services.data),
                            item_runs=item_runs, latest=latest)
 
 
@@ -108,12 +107,8 @@ def export(fmt: str):
         abort(404)
     org = current_user.organization
     rev = _revision_or_404(request.args.get("revision", type=int))
-    agreements.record_export(org, rev, fmt, current_actor())
-    name = secure_filename(f"bijlage1-{org.customer_number}-r{rev.number}.{fmt}")
+    choice_exports.record(org, rev, fmt, current_actor())
+    name = f"bijlage1-{org.customer_number}-r{rev.number}.{fmt}"
     if fmt == "json":
-        body = json.dumps(agreements.export_data(org, rev), ensure_ascii=False, indent=2)
-        mimetype = "application/json"
-    else:
-        body, mimetype = agreements.export_csv(org, rev), "text/csv"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return download(choice_exports.as_json(org, rev), name, "application/json")
+    return download(choice_exports.as_csv(org, rev), name, "text/csv")

@@ -2,21 +2,19 @@
 
 from flask import (
     Blueprint,
-    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import Invitation, Role, User
-from portal.services import ServiceError, audit, invitations, users
+from portal.models import Invitation, User
+from portal.services import audit, invitations, users
 from portal.web import memberships
 from portal.web.context import current_actor
-from portal.web.forms import ActionForm, AuditFilterForm, apply_error
+from portal.web.forms import ActionForm, AuditFilterForm
 from portal.web.guards import customer_required, owner_required
 from portal.web.organization.forms import InviteForm, RoleForm
 from portal.web.responses import csv_response, paginate
@@ -39,15 +37,8 @@ def overview():
 @owner_required
 def invite():
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitations.invite(current_user.organization, form.email.data, form.name.data,
-                               Role(form.role.data), current_actor())
-        except ServiceError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("organization.overview"))
+    if memberships.invite(current_user.organization, form):
+        return redirect(url_for("organization.overview"))
     return render_template("organization/invite.html", form=form)
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.extensions import db
-from portal.models import Invitation, Organization, OutboxMessage, Role, User
+from portal.models import Invitation, Organization, OutboxMessage, User
 from portal.services import (
     ServiceError,
     agreements,
@@ -140,15 +140,8 @@ def edit_customer(org_id: int):
 def invite_customer_user(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = InviteCustomerUserForm()
-    if form.validate_on_submit():
-        try:
-            invitations.invite(org, form.email.data, form.name.data, Role(form.role.data),
-                               current_actor())
-        except ServiceError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("staff.customer", org_id=org.id))
+    if memberships.invite(org, form):
+        return redirect(url_for("staff.customer", org_id=org.id))
     return _customer_page(org, form, 422)
 
 
@@ -156,15 +149,8 @@ def invite_customer_user(org_id: int):
 @staff_admin_required
 def staff_users():
     form = InviteStaffForm()
-    if form.validate_on_submit():
-        try:
-            invitations.invite(None, form.email.data, form.name.data, Role(form.role.data),
-                               current_actor())
-        except ServiceError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("staff.staff_users"))
+    if memberships.invite(None, form):
+        return redirect(url_for("staff.staff_users"))
     return render_template("staff/staff_users.html", members=users.staff_users(),
                            invitations=invitations.list_for(None), form=form,
                            action_form=ActionForm(), role_form=RoleChangeForm())

@@ -1,4 +1,5 @@
-"""The sub-processor register (art. 5.1): public, per customer, and for staff."""
+"""The sub-processor blueprint, and its public pages: the register (art. 5.1), CSV, JSON and an
+Atom feed of changes. customer.py, staff.py and objections.py add the other views to it."""
 
 from __future__ import annotations
 
