@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-announce bench-load lint security audit translations messages clean
+.PHONY: run test bench bench-instructions bench-announce bench-load lint security audit translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: $(VENV)/.dev translations node_modules/.installed
 ## Benchmarks: signing ceremony and verify page (figures go to docs/BENCHMARKS.md).
 bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench.signing
+
+## Instructions per signing ceremony under valgrind's callgrind (repeatable; needs valgrind).
+bench-instructions: $(VENV)/.dev translations
+	$(BIN)/python -m bench.instructions
 
 ## Announcing a sub-processor change to 100,000 generated customers (BENCH_CUSTOMERS=N).
 bench-announce: $(VENV)/.dev translations
