@@ -253,4 +253,6 @@ def task_worker(app):
         raise AssertionError("the task queue did not finish in time")
 
     yield wait
+    if has_app_context():  # the test's open read would hold SQLite's write lock from the worker
+        database.session.rollback()
     consumer.stop(graceful=True)
