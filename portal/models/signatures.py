@@ -34,11 +34,12 @@ class CertificatePurpose(enum.StrEnum):
 
 
 class PreparedDocument(Base, OrgOwned):
-    """The unsigned PDF of one revision of the choices, as the customer reviews it.
+    """The agreement as prepared for one customer to review: the frozen document (everything
+    the PDF shows, as data) and its unsigned PDF. Neither ever changes.
 
-    Its file never changes. Signing refers to it and is refused once the choices or the
-    agreement version moved on; the signed PDF is rendered again from the records (see
-    documents/contract/frozen.py).
+    Signing renders the frozen document with the evidence page added, so the signed PDF says
+    what was reviewed; if the records moved on since, signing is refused and the customer
+    reviews a new one (documents/contract/frozen.py).
     """
 
     __tablename__ = "prepared_documents"
@@ -54,6 +55,8 @@ class PreparedDocument(Base, OrgOwned):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     file_key: Mapped[str] = mapped_column(String(80))
+    # FrozenDocument.to_json(); empty for documents prepared before it was kept (never signed)
+    content: Mapped[str | None] = mapped_column(Text)
 
     organization: Mapped[Organization] = relationship()
     revision: Mapped[ChoiceRevision] = relationship()

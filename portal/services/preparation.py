@@ -1,7 +1,10 @@
-"""Preparing the agreement for signing: the customer's choices, frozen into a PDF to review.
+"""Preparing the agreement for signing: everything the document shows, frozen for review.
 
-The prepared document is rendered once and stored encrypted; while the choices, the agreement
-version and the signatory stay the same, the same prepared document is offered again.
+Preparing freezes the document (the tailored text, the parties, the signatory, the
+sub-processors and objections) and stores it with its unsigned PDF; while nothing it shows
+changes, the same prepared document is offered again. Signing renders the frozen document, and
+is refused once the records say something else (:func:`changes_since`): the customer then
+reviews a new one.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.documents.contract import Signatory, pdf
+from portal.documents.contract import Signatory, frozen, pdf
 from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
 from portal.documents.pades import validation
 from portal.extensions import db
@@ -41,6 +45,27 @@ from portal.services import (
 from portal.services.context import Actor
 
 
+class DocumentChanged(ServiceError):
+    """Something the prepared document shows changed before it was signed."""
+
+    def __init__(self, parts: tuple[str, ...]):
+        super().__init__(_("Since this document was prepared, something it shows has changed: "
+                           "%(what)s. Nothing was signed: read the new version and sign that "
+                           "one.",
+                           what=", ".join(str(PART_LABELS[part]) for part in parts)))
+        self.parts = parts
+
+
+PART_LABELS = {
+    "agreement": _l("the agreement's text"),
+    "choices": _l("your choices"),
+    "parties": _l("the parties' details"),
+    "signatory": _l("the signatory"),
+    "subprocessors": _l("the sub-processors"),
+    "objections": _l("your objections"),
+}
+
+
 class AlreadySigned(ServiceError):
     """The current agreement already covers these choices and this agreement version."""
 
@@ -64,37 +89,35 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
     if current is not None:
         raise AlreadySigned(current)
     signatory = rev.choices.signatory
+    now = utcnow()
+    fresh = freeze(org, rev, _new_public_id(org), now)
     existing = db.session.scalar(
         select(PreparedDocument).where(
             PreparedDocument.organization_id == org.id, PreparedDocument.revision_id == rev.id,
-            PreparedDocument.template_id == template.id,
-            PreparedDocument.signatory_name == signatory.name,
-            PreparedDocument.signatory_function == signatory.function,
+            PreparedDocument.template_id == template.id, PreparedDocument.content.is_not(None),
             ~PreparedDocument.id.in_(select(SignedAgreement.prepared_id)))
         .order_by(PreparedDocument.id.desc()).limit(1))
-    if existing is not None:
+    if existing is not None and not frozen.changes(frozen_of(existing), fresh):
         return existing
-    public_id = _new_public_id(org)
-    now = utcnow()
-    data = pdf.render_frozen(freeze(org, rev, public_id, now))
+    data = pdf.render_frozen(fresh)
     with storage.staged():
         key = storage.put(data, "prepared")
         prepared = PreparedDocument(
-            organization_id=org.id, public_id=public_id, revision_id=rev.id,
+            organization_id=org.id, public_id=fresh.document_id, revision_id=rev.id,
             template_id=template.id, created_at=now, created_by_id=user.id,
             signatory_name=signatory.name, signatory_function=signatory.function,
-            sha256=validation.sha256(data), size=len(data), file_key=key)
+            sha256=validation.sha256(data), size=len(data), file_key=key,
+            content=fresh.to_json())
         db.session.add(prepared)
         db.session.flush()
         audit.record("agreement.prepared", actor=actor, organization=org, obj=prepared,
-                     details={"document": public_id, "revision": rev.number,
+                     details={"document": prepared.public_id, "revision": rev.number,
                               "template": template.version, "sha256": prepared.sha256})
         db.session.commit()
     return prepared
 
 
-def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime,
-           name: str | None = None, function: str | None = None) -> FrozenDocument:
+def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime) -> FrozenDocument:
     """Everything the document shows, from the records as they are now."""
     signatory = rev.choices.signatory
     return FrozenDocument(
@@ -103,9 +126,7 @@ def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime
         customer_number=org.customer_number,
         verify_url=mail.link("verify.status", public_id=public_id),
         created=now,
-        signatory=Signatory(signatory.name if name is None else name,
-                            signatory.function if function is None else function,
-                            signatory.authority),
+        signatory=Signatory(signatory.name, signatory.function, signatory.authority),
         provider=current_app.config["PKI_ORGANIZATION"],
         subprocessors=tuple(
             SubProcessorEntry(sp.name, sp.legal_entity, sp.activity, tuple(sp.countries),
@@ -131,11 +152,20 @@ def find(public_id: str) -> PreparedDocument | None:
                              .where(PreparedDocument.public_id == public_id))
 
 
-def still_current(prepared: PreparedDocument) -> bool:
-    """False when the choices or the agreement version changed after preparing."""
-    rev = agreements.latest_revision(prepared.organization)
-    return rev is not None and rev.id == prepared.revision_id \
-        and prepared.template_id == agreements.current_template().id
+def frozen_of(prepared: PreparedDocument) -> FrozenDocument:
+    """The document as it was prepared: what the customer reviews and signs."""
+    return FrozenDocument.from_json(prepared.content)
+
+
+def changes_since(prepared: PreparedDocument) -> tuple[str, ...]:
+    """What the records say now that ``prepared`` does not (nothing: it may be signed)."""
+    org = prepared.organization
+    rev = agreements.latest_revision(org)
+    if rev is None or rev.id != prepared.revision_id:
+        return ("choices",)
+    if prepared.template_id != agreements.current_template().id or prepared.content is None:
+        return ("agreement",)
+    return frozen.changes(frozen_of(prepared), freeze(org, rev, prepared.public_id, utcnow()))
 
 
 def _new_public_id(org: Organization) -> str:

@@ -80,8 +80,7 @@ def _ceremony(prepared: PreparedDocument, confirmation: Confirmation, user: User
     customer = auth.issue_signer(pki.SignerName(
         common_name=confirmation.name, organization=org.name, email=user.email,
         title=confirmation.function), now)
-    frozen = preparation.freeze(org, prepared.revision, prepared.public_id, now,
-                                confirmation.name, confirmation.function)
+    frozen = preparation.frozen_of(prepared)  # what the customer reviewed, nothing newer
     evidence = Evidence(
         signed_at=now, revision=prepared.revision.number, name=confirmation.name,
         function=confirmation.function, authority_confirmed=confirmation.authority_confirmed,
@@ -117,9 +116,9 @@ def check_signable(prepared: PreparedDocument) -> None:
                                      prepared.template_id)
     if current is not None:
         raise AlreadySigned(current)
-    if not preparation.still_current(prepared):
-        raise ServiceError(_("Your choices or the agreement changed after this document was "
-                              "prepared. Read the new version and sign that one."))
+    changed = preparation.changes_since(prepared)
+    if changed:
+        raise preparation.DocumentChanged(changed)
 
 
 def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, seal,

@@ -28,7 +28,7 @@ from portal.models import (
     UserSession,
     utcnow,
 )
-from portal.services import agreements, audit, mail, storage, subprocessors, trust
+from portal.services import agreements, announcements, audit, mail, storage, subprocessors, trust
 from portal.services.context import Actor
 from portal.services.encryption import app_keyring
 from tests.documents.tools import body_words, pdf_text, pdfsig, qpdf_check
@@ -420,3 +420,79 @@ def test_the_dashboard_tells_whether_the_choices_are_signed(app, db, auth, peopl
                   breach_contact=Contact("Nieuwe FG", "fg@example.com", "+31 30 1234567"))
     changed = auth.client.get("/").get_data(as_text=True)
     assert "opnieuw ondertekenen" in changed and "past niet meer" in changed
+
+
+# --- what you review is what you sign --------------------------------------------------------
+
+def _pages(data: bytes, tmp_path, name: str) -> list[str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return [" ".join(page.split()) for page in pdf_text(path).split("\f") if page.strip()]
+
+
+def _signed_pages_match_the_reviewed(reviewed: list[str], signed: list[str]) -> None:
+    """Every page of the reviewed PDF is in the signed one word for word, except that the
+    signature page now has the date and the evidence page is filled in."""
+    assert len(signed) == len(reviewed)
+    *agreement_pages, signature_page, evidence_page = reviewed
+    assert signed[:len(agreement_pages)] == agreement_pages
+    assert "bij ondertekening" in signature_page and "vult het klantportaal" in evidence_page
+    dated, evidence = signed[len(agreement_pages):]
+    assert "bij ondertekening" not in dated
+    assert dated.split("Datum")[0] == signature_page.split("Datum")[0]
+    assert "Bewijsstuk van ondertekening" in evidence and "IP-adres" in evidence
+
+
+def _announce_for_webhosting(name: str):
+    return announcements.announce(
+        "add", reason="Extra rekenkracht", actor=Actor(label_override="test"),
+        effective_on=utcnow().date() + timedelta(days=40),
+        data=subprocessors.SubProcessorData(name, f"{name} B.V.", "Servers", ("webhosting",),
+                                            ("NL",)))
+
+
+def test_the_signed_pdf_says_page_for_page_what_was_reviewed(db, auth, people, tmp_path):
+    auth.login_user(people[0])
+    prepared_id = _prepared_id(auth.client.get("/agreement/sign").get_data(as_text=True))
+    reviewed = auth.client.get(f"/agreement/prepared/{prepared_id}.pdf").data
+    _sign(auth)
+    signed = auth.client.get("/agreement/signed/1/download").data
+    _signed_pages_match_the_reviewed(_pages(reviewed, tmp_path, "reviewed.pdf"),
+                                     _pages(signed, tmp_path, "signed.pdf"))
+
+
+def test_a_subprocessor_change_between_review_and_signing_cannot_slip_in_unseen(
+        db, auth, people, tmp_path):
+    _announce_for_webhosting("Nieuwe Partij")
+    auth.login_user(people[0])
+    first_id = _prepared_id(auth.client.get("/agreement/sign").get_data(as_text=True))
+    reviewed = auth.client.get(f"/agreement/prepared/{first_id}.pdf").data
+    assert "Nieuwe Partij" not in " ".join(_pages(reviewed, tmp_path, "first.pdf"))
+    announcements.apply_due(Actor(label_override="test"),
+                            today=utcnow().date() + timedelta(days=40))  # it takes effect
+    refused = auth.post("/agreement/sign", {"prepared": first_id, "name": "Petra Jansen",
+                                            "function": "Directeur", "authority": "y"},
+                        token_from="/agreement/sign")
+    assert refused.status_code == 302 and refused.headers["Location"] == "/agreement/sign"
+    assert _counts()[0] == 0  # nothing signed
+    page = auth.client.get("/agreement/sign").get_data(as_text=True)
+    assert "de subverwerkers" in page and "Er is niets ondertekend" in page  # told why
+    second_id = _prepared_id(page)
+    assert second_id != first_id  # a new document to review
+    reviewed_again = auth.client.get(f"/agreement/prepared/{second_id}.pdf").data
+    assert "Nieuwe Partij" in " ".join(_pages(reviewed_again, tmp_path, "second.pdf"))
+    assert _sign(auth).headers["Location"] == "/agreement/signed/1"
+    signed = auth.client.get("/agreement/signed/1/download").data
+    _signed_pages_match_the_reviewed(_pages(reviewed_again, tmp_path, "second.pdf"),
+                                     _pages(signed, tmp_path, "signed.pdf"))
+
+
+def test_while_nothing_changes_the_same_document_is_offered_again(db, auth, people):
+    auth.login_user(people[0])
+    first = _prepared_id(auth.client.get("/agreement/sign").get_data(as_text=True))
+    again = _prepared_id(auth.client.get("/agreement/sign").get_data(as_text=True))
+    assert again == first
+    org = db.session.get(Organization, people[0].organization_id)
+    org.city = "Amersfoort"  # the customer's details change (staff edit them)
+    db.session.commit()
+    assert _prepared_id(auth.client.get("/agreement/sign").get_data(as_text=True)) != first

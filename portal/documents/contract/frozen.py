@@ -5,17 +5,20 @@ the signatory, the sub-processors in use, the customer's objections); the PDF is
 it alone (``pdf.render_frozen``), the signed PDF with the :class:`Evidence` of signing added.
 Everything here is facts; how the PDF says them in Dutch is :mod:`.wording`.
 
-Today the portal builds it twice, when preparing and again when signing (so a change in
-between shows in the signed PDF); storing the one built when preparing is the next step.
+The portal builds it once, when it prepares the document, and stores it (:meth:`to_json`);
+signing renders the stored one, so the signed PDF says what the customer reviewed. If the
+records have moved on since, :func:`changes` says which parts of the document differ.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from .choices import Signatory
-from .document import Document
+from .document import AnnexList, Detail, Document, Party
+from .template import Article, Clause
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,92 @@ class FrozenDocument:
     @property
     def customer(self) -> str:
         return self.document.parties[-1].name if self.document.parties else ""
+
+    def to_json(self) -> str:
+        """Canonical JSON: what the portal stores when it prepares the document."""
+        return json.dumps(asdict(self), default=_iso, ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> FrozenDocument:
+        data = json.loads(text)
+        return cls(
+            document=_document(data["document"]),
+            document_id=data["document_id"],
+            customer_number=data["customer_number"],
+            verify_url=data["verify_url"],
+            created=datetime.fromisoformat(data["created"]),
+            signatory=Signatory(**data["signatory"]),
+            provider=data["provider"],
+            subprocessors=tuple(
+                SubProcessorEntry(**{**entry, "countries": tuple(entry["countries"])})
+                for entry in data["subprocessors"]),
+            objections=tuple(
+                ObjectionEntry(**{**entry,
+                                  "effective_on": date.fromisoformat(entry["effective_on"]),
+                                  "submitted_on": date.fromisoformat(entry["submitted_on"])})
+                for entry in data["objections"]),
+            choices_json=data["choices_json"],
+        )
+
+
+# What a customer would call each part of the document, for telling them what changed.
+PARTS = ("agreement", "choices", "parties", "signatory", "subprocessors", "objections")
+
+
+def changes(reviewed: FrozenDocument, current: FrozenDocument) -> tuple[str, ...]:
+    """The parts (of :data:`PARTS`) in which ``current`` says something ``reviewed`` did not.
+
+    The document's number, link and date are not content: two preparations of the same
+    records differ only there.
+    """
+    return tuple(part for part in PARTS if _part(reviewed, part) != _part(current, part))
+
+
+def _part(frozen: FrozenDocument, part: str):
+    doc = frozen.document
+    match part:
+        case "agreement":
+            return (doc.title, doc.version, doc.published, doc.preamble, doc.articles,
+                    doc.annex1_heading, doc.annex1_closing, doc.annex2_heading,
+                    doc.annex2_intro, doc.annex2_items)
+        case "choices":
+            return doc.annex1, doc.details, frozen.choices_json
+        case "parties":
+            return doc.parties, frozen.customer_number, frozen.provider
+        case "signatory":
+            return frozen.signatory
+        case "subprocessors":
+            return frozen.subprocessors
+        case "objections":
+            return frozen.objections
+    raise ValueError(part)
+
+
+def _document(data: dict) -> Document:
+    return Document(
+        title=data["title"], version=data["version"],
+        published=date.fromisoformat(data["published"]),
+        parties=tuple(Party(**party) for party in data["parties"]),
+        details=tuple(Detail(**detail) for detail in data["details"]),
+        preamble=data["preamble"],
+        articles=tuple(
+            Article(article["number"], article["title"], tuple(
+                Clause(clause["number"], clause["text"], tuple(clause["items"]))
+                for clause in article["clauses"]))
+            for article in data["articles"]),
+        annex1_heading=data["annex1_heading"],
+        annex1=tuple(AnnexList(entry["code"], entry["heading"], tuple(entry["entries"]))
+                     for entry in data["annex1"]),
+        annex1_closing=data["annex1_closing"],
+        annex2_heading=data["annex2_heading"],
+        annex2_intro=data["annex2_intro"],
+        annex2_items=tuple(data["annex2_items"]),
+    )
+
+
+def _iso(value: date | datetime) -> str:
+    return value.isoformat()
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ def text_lines(document: Document, spec: PdfSpec) -> list[str]:
         lines += [EVIDENCE_HEADING, EVIDENCE_INTRO]
         for label, value in spec.evidence:
             lines += [label, value]
+    elif spec.evidence_pending:
+        lines += [EVIDENCE_HEADING, spec.evidence_pending]
     return lines
 
 
@@ -137,7 +139,8 @@ def _data(doc: Document, spec: PdfSpec) -> dict:
                     "blocks": [{"role": b.role, "organization": b.organization,
                                 "rows": [list(r) for r in b.rows]} for b in spec.signatures]},
         "evidence": {"heading": EVIDENCE_HEADING, "intro": EVIDENCE_INTRO,
-                     "rows": [list(r) for r in spec.evidence]},
+                     "rows": [list(r) for r in spec.evidence],
+                     "pending": spec.evidence_pending},
         "attachments": [{"name": a.name, "mime": a.mime, "description": a.description,
                          "input": f"file{i}"} for i, a in enumerate(spec.attachments)],
     }

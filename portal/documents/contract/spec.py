@@ -45,6 +45,9 @@ class PdfSpec:
     footer: str = ""
     draft_note: str = ""
     evidence: tuple[tuple[str, str], ...] = ()
+    # Said on the evidence page until it is filled in (the page is there from the start, so
+    # signing changes no page's number).
+    evidence_pending: str = ""
     attachments: tuple[Attachment, ...] = field(default=())
     subprocessors: tuple[SubProcessorLine, ...] | None = None  # None: leave the page out
     objections: tuple[str, ...] = ()

@@ -24,6 +24,11 @@ SIGNING_INTRO = ("Partijen ondertekenen deze overeenkomst elektronisch. Iedere h
                  "een digitale handtekening in dit pdf-bestand; controleer haar met een "
                  "pdf-lezer of op de controlepagina van het document.")
 EVIDENCE_HEADING = "Bewijsstuk van ondertekening"
+EVIDENCE_PENDING = ("Deze pagina vult het klantportaal van Verwerker in op het moment van "
+                    "ondertekening: wie ondertekende en in welke functie, wanneer, hoe de "
+                    "ondertekenaar inlogde en vanaf welk IP-adres, de SHA-256 van dit document "
+                    "zoals het ter inzage lag, en het certificaat waarmee is ondertekend. Voor "
+                    "het overige blijft het document zoals het hier staat.")
 EVIDENCE_INTRO = ("Vastgelegd door het klantportaal van Verwerker op het moment van "
                   "ondertekening. De digitale handtekeningen in dit bestand dekken ook deze "
                   "pagina.")
@@ -58,6 +63,7 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
                 ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
         ),
         evidence=evidence_rows(frozen, evidence) if evidence else (),
+        evidence_pending="" if evidence else EVIDENCE_PENDING,
         subprocessors=tuple(subprocessor_line(entry) for entry in frozen.subprocessors),
         objections=tuple(objection_line(entry) for entry in frozen.objections),
         attachments=(Attachment(

@@ -59,6 +59,9 @@ def sign():
         try:
             agreement = signing.sign(prepared, confirmation, current_user, current_session(),
                                      current_actor())
+        except preparation.DocumentChanged as error:  # review the new version first
+            flash(error.message, "warning")
+            return redirect(url_for("signing.sign"))
         except ServiceError as error:
             apply_error(form, error)
         else:
@@ -91,6 +94,9 @@ def sign_own():
         data = form.file.data.read()
         try:
             agreement = own_signature.accept(prepared, data, current_user, current_actor())
+        except preparation.DocumentChanged as error:  # sign the new version instead
+            flash(error.message, "warning")
+            return redirect(url_for("signing.sign_own"))
         except ServiceError as error:
             apply_error(form, error)
         else:
