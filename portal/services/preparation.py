@@ -15,9 +15,10 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 
-from portal.documents.contract import Signatory, frozen, pdf
+from portal.documents.contract import Signatory, frozen, html, pdf
 from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
 from portal.documents.pades import validation
 from portal.extensions import db
@@ -150,6 +151,19 @@ def find(public_id: str) -> PreparedDocument | None:
     """A prepared document by its number (a customer finds only its own: models.scoping)."""
     return db.session.scalar(select(PreparedDocument)
                              .where(PreparedDocument.public_id == public_id))
+
+
+def preview(org: Organization, rev: ChoiceRevision) -> Markup:
+    """The whole document these choices make today, as HTML (the PDF's words, not stored)."""
+    return html.render_frozen(freeze(org, rev, PREVIEW_ID, utcnow()))
+
+
+def prepared_html(prepared: PreparedDocument, heading_level: int = 2) -> Markup:
+    """The prepared document as HTML: what its PDF says, for reading in the page."""
+    return html.render_frozen(frozen_of(prepared), heading_level=heading_level)
+
+
+PREVIEW_ID = "CONCEPT"  # a preview is no document yet: it has no number
 
 
 def frozen_of(prepared: PreparedDocument) -> FrozenDocument:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import pytest
 
-from portal.documents.contract import Party, bundled_templates, pdf, tailor
+from portal.documents.contract import Party, Signatory, bundled_templates, html, pdf, tailor
+from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
 from tests.documents.conftest import make_spec
 from tests.documents.tools import body_words, pdf_text, qpdf_check, run
 
@@ -92,3 +95,62 @@ def test_the_subprocessors_at_signing_are_listed(tmp_path, document, choices):
     agreement = document.words()
     assert words[len(agreement):] == " ".join(pdf.text_lines(document, spec)).split()
     assert "Postbode #Mail *B.V.*" in " ".join(words)
+
+
+# --- a prepared document: the HTML page says what the PDF says -----------------------------
+
+@pytest.fixture
+def frozen(document):
+    return FrozenDocument(
+        document=document, document_id="VX-10001-ABC", customer_number="VX-10001",
+        verify_url="http://127.0.0.1:5000/verify/VX-10001-ABC",
+        created=datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+        signatory=Signatory("Petra Jansen", "Directeur", "director"),
+        provider="Voxio Internet Services",
+        subprocessors=(SubProcessorEntry("Rekencentrum Noord", "Rekencentrum Noord B.V.",
+                                         "Servers", ("NL", "US"), True, "scc"),),
+        objections=(ObjectionEntry("Postbode", date(2027, 1, 15), date(2026, 12, 1),
+                                   "in_review"),),
+        choices_json='{"keuzes": true}')
+
+
+class _PageText(HTMLParser):
+    """The words a reader reads in the document, without its table of contents."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.in_nav = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.in_nav += tag == "nav"
+
+    def handle_endtag(self, tag):
+        self.in_nav -= tag == "nav"
+
+    def handle_data(self, data):
+        if not self.in_nav:
+            self.parts.append(data)
+
+
+def test_the_html_of_a_prepared_document_says_word_for_word_what_its_pdf_says(frozen, tmp_path):
+    path = tmp_path / "prepared.pdf"
+    path.write_bytes(pdf.render_frozen(frozen))
+    page = _PageText()
+    page.feed(str(html.render_frozen(frozen)))
+    shown = " ".join(page.parts).split()
+    assert shown == body_words(pdf_text(path), frozen.document_id)
+    for part in ("Rekencentrum Noord", "buiten de EU/EER", "bezwaar van 1 december 2026",
+                 "bij ondertekening", "Bewijsstuk van ondertekening"):
+        assert part in " ".join(shown), part
+
+
+def test_the_html_document_has_contents_and_marks_the_customers_own_choices(frozen):
+    markup = str(html.render_frozen(frozen))
+    contents = markup.split("<nav")[1].split("</nav>")[0]
+    for anchor in ("#partijen", "#artikel-1", "#artikel-13", "#bijlage-1", "#bijlage-2",
+                   "#subverwerkers", "#ondertekening", "#bewijsstuk"):
+        assert f'href="{anchor}"' in contents and f'id="{anchor[1:]}"' in markup, anchor
+    marked = markup.count('<mark class="own-choice">')
+    chosen = sum(len(annex.entries) for annex in frozen.document.annex1)
+    assert marked == chosen + len(frozen.document.details) + 1  # + the legend's example

@@ -51,6 +51,27 @@ def test_owner_saves_and_sees_the_tailored_agreement(auth, people):
     assert "Artikel 13. Toepasselijk recht en geschillenbeslechting" in page
 
 
+def test_the_preview_is_the_whole_document_with_contents_and_the_sign_action_at_hand(
+        auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    page = auth.client.get("/agreement/preview").get_data(as_text=True)
+    # what the PDF has after the text: the sub-processors, the signature page, the evidence
+    for section in ('id="subverwerkers"', 'id="ondertekening"', 'id="bewijsstuk"'):
+        assert section in page, section
+    signing = page.split('id="ondertekening"')[1].split('id="bewijsstuk"')[0]
+    assert "Petra Jansen" in signing and "bij ondertekening" in signing
+    assert 'class="agreement-toc"' in page and 'href="#artikel-7"' in page
+    assert '<mark class="own-choice">Webhosting' in page  # the customer's own choices stand out
+    # the sign action stays in view while reading (sticky), for the owner only
+    bar = page.split('class="actions next-step sticky-actions"')[1].split("</div>")[0]
+    assert 'href="/agreement/sign"' in bar and 'href="#agreement-toc-title"' in bar
+    member = auth.another()
+    member.login(people[1].email)
+    assert "sticky-actions" not in member.client.get("/agreement/preview").get_data(
+        as_text=True)
+
+
 def test_empty_groups_show_errors_next_to_the_fields_and_keep_input(auth, people):
     auth.login(people[0].email)
     page = _save(auth, services=None, purposes=None, contact_name="Typed Name",

@@ -4,7 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.services import ServiceError, agreements, choice_exports, signed_copies
+from portal.services import (
+    ServiceError,
+    agreements,
+    choice_exports,
+    preparation,
+    signed_copies,
+)
 from portal.web.agreement.forms import choices_form, item_runs
 from portal.web.context import current_actor
 from portal.web.forms import apply_error
@@ -73,7 +79,7 @@ def preview():
         return redirect(url_for("agreement.edit_choices"))
     rev = _revision_or_404(number)
     return render_template("agreement/preview.html", rev=rev, latest=number is None,
-                           document_html=agreements.document_html(org, rev))
+                           document_html=preparation.preview(org, rev))
 
 
 @bp.get("/standard")

@@ -51,7 +51,8 @@ def sign():
         form.prepared.data = prepared.public_id
         form.name.data = prepared.signatory_name
         form.function.data = prepared.signatory_function
-        return render_template("signing/sign.html", form=form, prepared=prepared)
+        return render_template("signing/sign.html", form=form, prepared=prepared,
+                               document_html=preparation.prepared_html(prepared, heading_level=3))
     prepared = _prepared_or_404(form.prepared.data or "")
     if form.validate_on_submit():
         confirmation = signing.Confirmation(form.name.data or "", form.function.data or "",
@@ -68,7 +69,8 @@ def sign():
             flash(_("Signed. Voxio countersigned at once; download the signed PDF here."),
                   "success")
             return redirect(url_for("signing.signed_copy", number=agreement.number))
-    return render_template("signing/sign.html", form=form, prepared=prepared)
+    return render_template("signing/sign.html", form=form, prepared=prepared,
+                           document_html=preparation.prepared_html(prepared, heading_level=3))
 
 
 @bp.get("/prepared/<public_id>.pdf")
