@@ -34,7 +34,7 @@ LAYERS = {
     "portal.app": ({"portal"}, {"flask"}),
     "portal.documents": ({"portal.documents"}, {
         "pyhanko", "pyhanko_certvalidator", "asn1crypto", "cryptography", "typst", "segno",
-        "jinja2", "markupsafe"}),
+        "jinja2", "markupsafe", "fontTools"}),
     "portal.models": ({"portal.models", "portal.documents.contract"}, {"sqlalchemy"}),
     "portal.services": ({"portal.services", "portal.models", "portal.documents",
                          "portal.extensions", "portal.database", "portal.labels",

@@ -42,7 +42,7 @@ from portal.models import (
     OrganizationService,
     utcnow,
 )
-from portal.services import ServiceErrors, audit, notifications
+from portal.services import ServiceErrors, audit, notifications, printable
 from portal.services.context import Actor
 
 OTHER_MAX = 500
@@ -206,6 +206,12 @@ def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, s
         found.append(("signatory_authority", _("Say why this person may sign.")))
     if choices.disposition not in DISPOSITIONS:
         found.append(("disposition", _("Choose what happens to the data at the end.")))
+    typed = {f"other_{group.key}": choices.other_text(group.key) for group in doc.groups}
+    typed.update(contact_name=contact.name, contact_email=contact.email,
+                 contact_phone=contact.phone, signatory_name=signatory.name,
+                 signatory_function=signatory.function)
+    already = {field for field, _message in found}
+    found += [problem for problem in printable.problems(typed) if problem[0] not in already]
     return found
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
 from portal.models import Organization, Role, SignedAgreement, User
-from portal.services import ServiceError, agreements, audit, invitations
+from portal.services import ServiceErrors, agreements, audit, invitations, printable
 from portal.services.context import Actor
 
 
@@ -25,12 +25,16 @@ class OrganizationData:
 
 
 def _check(data: OrganizationData, current: Organization | None = None) -> None:
+    problems = printable.problems({"name": data.name, "address": data.address,
+                                   "postal_code": data.postal_code, "city": data.city})
     clash = db.session.scalar(select(Organization.id).where(
         Organization.customer_number == data.customer_number
     ))
     if clash is not None and (current is None or clash != current.id):
-        raise ServiceError(_("Another customer already has this customer number."),
-                           field="customer_number")
+        problems.append(("customer_number",
+                         _("Another customer already has this customer number.")))
+    if problems:
+        raise ServiceErrors(problems)
 
 
 def create(data: OrganizationData, owner_email: str, owner_name: str,

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal.documents.contract import Signatory, frozen, html, pdf
+from portal.documents.contract import Signatory, fonts, frozen, html, pdf
 from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
 from portal.documents.pades import validation
 from portal.extensions import db
@@ -67,6 +67,17 @@ PART_LABELS = {
 }
 
 
+class Unprintable(ServiceError):
+    """The document holds text its PDF cannot print (saved before the portal checked it)."""
+
+    def __init__(self, document: FrozenDocument):
+        missing = fonts.unprintable(document.to_json())
+        super().__init__(_("Your agreement cannot be put on paper as it stands: its PDF cannot "
+                           "print %(chars)s. Change this in your choices, or ask Voxio to "
+                           "correct your organization's details.",
+                           chars=" ".join(missing) or "?"))
+
+
 class AlreadySigned(ServiceError):
     """The current agreement already covers these choices and this agreement version."""
 
@@ -100,7 +111,10 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
         .order_by(PreparedDocument.id.desc()).limit(1))
     if existing is not None and not frozen.changes(frozen_of(existing), fresh):
         return existing
-    data = pdf.render_frozen(fresh)
+    try:
+        data = pdf.render_frozen(fresh)
+    except pdf.RenderError as error:
+        raise Unprintable(fresh) from error
     with storage.staged():
         key = storage.put(data, "prepared")
         prepared = PreparedDocument(

@@ -65,7 +65,7 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
     check_signable(prepared)
     try:
         return _ceremony(prepared, confirmation, user, session, actor)
-    except pades.SigningError as error:
+    except (pades.SigningError, pdf.RenderError) as error:
         log.exception("signing %s failed", prepared.public_id)
         raise SigningFailed(_(
             "Signing failed on our side; nothing was signed or stored. Please try again in a "

@@ -29,7 +29,7 @@ from portal.models import (
     SubProcessorStatus,
     TransferBasis,
 )
-from portal.services import ServiceErrors, agreements, audit
+from portal.services import ServiceErrors, agreements, audit, printable
 from portal.services.context import Actor
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -141,6 +141,8 @@ def check_data(data: SubProcessorData | None) -> list[tuple[str, str]]:
             problems.append((field, _("This is required.")))
         elif len(value) > limit:
             problems.append((field, _("Use at most %(n)d characters.", n=limit)))
+        elif (message := printable.problem(value)) is not None:  # it is printed in the PDF
+            problems.append((field, message))
     if data.name.strip() and data.name.strip().lower() in {
             sp.name.lower() for sp in register()}:
         problems.append(("name", _("A sub-processor with this name is already in the register.")))

@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import pytest
 
-from portal.documents.contract import Party, Signatory, bundled_templates, html, pdf, tailor
+from portal.documents.contract import (
+    Party,
+    Signatory,
+    bundled_templates,
+    fonts,
+    html,
+    pdf,
+    tailor,
+)
 from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
 from tests.documents.conftest import make_spec
 from tests.documents.tools import body_words, pdf_text, qpdf_check, run
@@ -154,3 +163,62 @@ def test_the_html_document_has_contents_and_marks_the_customers_own_choices(froz
     marked = markup.count('<mark class="own-choice">')
     chosen = sum(len(annex.entries) for annex in frozen.document.annex1)
     assert marked == chosen + len(frozen.document.details) + 1  # + the legend's example
+
+
+# --- any text a customer can save, the PDF can show ------------------------------------------
+
+NAMES_IN_EVERY_SCRIPT = {
+    "latin": "Zoë Ærøskøbing-Łódź Ñúñez Øystein Şahin",
+    "greek": "Ελένη Παπαδοπούλου",
+    "cyrillic": "Дмитрий Иванов",
+    "arabic": "مريم الحسيني",
+    "hebrew": "דוד כהן",
+    "chinese": "王小明",
+    "japanese": "山田 はなこ カタカナ",
+    "korean": "김민준",
+    "thai": "สมชาย ใจดี",
+}
+
+
+@pytest.mark.parametrize("script", list(NAMES_IN_EVERY_SCRIPT))
+def test_a_contact_name_in_any_script_prints_and_reads_back(tmp_path, frozen, script):
+    name = NAMES_IN_EVERY_SCRIPT[script]
+    assert fonts.unprintable(name) == ""  # what the portal checks before it saves a name
+    path = tmp_path / f"{script}.pdf"
+    path.write_bytes(pdf.render_frozen(_with_contact(frozen, name)))
+    extracted = " ".join(pdf_text(path).split())
+    assert f"{name}, fg@example.com" in extracted or _rtl_present(name, extracted)
+    assert qpdf_check(path).returncode == 0
+
+
+def test_what_no_font_can_show_is_named_before_it_reaches_the_pdf():
+    assert fonts.unprintable("Anna 𓀀 Smit 𓀀 𓂀") == "𓀀𓂀"
+    assert fonts.printable_only("Browser 𓀀/1.0") == "Browser ?/1.0"
+
+
+def test_a_direction_override_in_a_name_cannot_turn_its_neighbours_around(tmp_path, frozen):
+    path = tmp_path / "rlo.pdf"
+    path.write_bytes(pdf.render_frozen(_with_contact(frozen, "Kwaad\u202e")))
+    extracted = " ".join(pdf_text(path).split())
+    assert "Kwaad, fg@example.com, +31 30 123 45 67" in extracted  # in reading order
+    assert "\u202e" not in str(html.render_frozen(_with_contact(frozen, "Kwaad\u202e")))
+
+
+def test_a_long_unbroken_job_title_wraps_inside_the_page(tmp_path, frozen):
+    title = "Hoofd" + "x" * 175  # 180 characters, no space
+    frozen = replace(frozen, signatory=Signatory("Petra Jansen", title, "director"))
+    path = tmp_path / "long.pdf"
+    path.write_bytes(pdf.render_frozen(frozen))
+    boxes = run("pdftotext", "-bbox", str(path), "-").stdout
+    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
+    assert max(right_edges) <= width  # nothing runs off the page
+    extracted = pdf_text(path).replace("\u200b", "").replace("\n", "")
+    assert title in extracted  # and the whole title is there
+
+
+def _with_contact(frozen, name: str):
+    document = frozen.document
+    details = tuple(replace(d, value=f"{name}, fg@example.com, +31 30 123 45 67")
+                    if d.label.startswith("Contactpunt") else d for d in document.details)
+    return replace(frozen, document=replace(document, details=details))

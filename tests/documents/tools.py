@@ -17,7 +17,9 @@ def pdf_text(path: Path) -> str:
 
 
 def body_words(text: str, document_id: str) -> list[str]:
-    """The words of the pages, without the running footer (document id, page, URL)."""
+    """The words of the pages, without the running footer (document id, page, URL). A word
+    the PDF broke over two lines (at a zero-width space) counts as the one word it is."""
+    text = text.replace("\u200b\n", "").replace("\u200b", "")
     kept = [line for line in text.splitlines()
             if not ((document_id in line and "pagina" in line) or re.match(r"^https?://", line))]
     return [word for word in " ".join(kept).split() if word not in ("•", "‣")]  # list markers

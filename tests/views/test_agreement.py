@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import update
+
+from portal.models import Organization
 
 VALID = {
     "services": ["webhosting", "email"], "purposes": ["hosting"],
@@ -217,3 +220,34 @@ def test_staff_see_flags_and_history_and_can_filter(auth, people, create_org, cr
     assert "BSN" in detail and ("100.000" in detail or "100,000" in detail)
     revision = auth.client.get(f"/staff/customers/{owner.organization_id}/agreement/1")
     assert "Burgerservicenummer (BSN)" in revision.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Kwaad\u202eevil", "onzichtbare tekens voor de schrijfrichting"),  # turns neighbours around
+    ("Anna 𓀀 Smit", "kan 𓀀 niet afdrukken"),  # no font of the PDF has it
+])
+def test_a_name_the_pdf_cannot_hold_is_refused_at_the_field_and_kept(auth, people, name, shown):
+    auth.login(people[0].email)
+    page = _save(auth, contact_name=name).get_data(as_text=True)
+    assert 'id="contact_name-error"' in page and shown in page
+    assert "Revisi" not in auth.client.get("/agreement/history").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["สมชาย ใจดี", "王小明", "김민준", "Ελένη", "مريم الحسيني"])
+def test_a_contact_name_in_any_script_saves_and_the_agreement_can_be_signed(auth, people, name):
+    auth.login(people[0].email)
+    assert _save(auth, contact_name=name).status_code == 302
+    page = auth.client.get("/agreement/sign")
+    assert page.status_code == 200 and name in page.get_data(as_text=True)
+
+
+def test_text_saved_before_the_checks_is_explained_not_a_500(db, auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    # as if saved by an older version of the portal, which did not check
+    db.session.execute(update(Organization).values(name="Bakkerij 𓀀 Jansen"))
+    db.session.commit()
+    response = auth.client.get("/agreement/sign")
+    assert response.status_code == 302 and response.headers["Location"] == "/agreement/choices"
+    page = auth.client.get("/agreement/choices").get_data(as_text=True)
+    assert "kan 𓀀 niet afdrukken" in page

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import wording
+from . import text, wording
 from .document import Document, dutch_date
 from .frozen import FrozenDocument
 
@@ -21,6 +21,8 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # no bidi control in customer text may turn its neighbours around (text.plain)
+        finalize=lambda value: text.plain(value) if isinstance(value, str) else value,
     )
 
 

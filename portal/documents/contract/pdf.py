@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from functools import cache
 from importlib.resources import files
 
 import segno
 import typst
 
-from . import wording
+from . import fonts, text, wording
 from .document import Document
 from .frozen import Evidence, FrozenDocument
 from .spec import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
@@ -43,17 +44,31 @@ class RenderError(RuntimeError):
 
 def render(document: Document, spec: PdfSpec) -> bytes:
     """The agreement as PDF/A-3b bytes: text, signature page, evidence, QR code, attachments."""
-    inputs = {"data": json.dumps(_data(document, spec), ensure_ascii=False),
+    inputs = {"data": json.dumps(_printed(_data(document, spec)), ensure_ascii=False),
               "qr": _qr_svg(spec.verify_url)}
     for index, attachment in enumerate(spec.attachments):
         # sys.inputs holds strings only; the JSON attachments are UTF-8 text.
         inputs[f"file{index}"] = attachment.data.decode("utf-8")
     try:
-        return typst.compile(_template(), sys_inputs=inputs, pdf_standards=[PDF_STANDARD],
-                             ignore_system_fonts=True, font_paths=[_fonts()],
-                             timestamp=int(spec.created.timestamp()))
-    except typst.TypstError as error:  # pragma: no cover - template bugs only
+        with _compiling:
+            return _compiler().compile(_template(), sys_inputs=inputs,
+                                       pdf_standards=[PDF_STANDARD],
+                                       timestamp=int(spec.created.timestamp()))
+    except typst.TypstError as error:  # a template bug, or a character no font has
         raise RenderError(str(error)) from error
+
+
+# One compiler per process keeps the fonts loaded between documents (reading the CJK font
+# again cost about 7 ms a render; the bytes are the same). typst's compiler is not made for two
+# threads at once.
+_compiling = threading.Lock()
+
+
+@cache
+def _compiler() -> typst.Compiler:
+    loaded = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                         font_paths=list(fonts.font_paths()))
+    return typst.Compiler(font_paths=loaded, ignore_system_fonts=True)
 
 
 def render_frozen(frozen: FrozenDocument, evidence: Evidence | None = None) -> bytes:
@@ -94,8 +109,24 @@ def _template() -> bytes:
     return files(__package__).joinpath("typst/agreement.typ").read_bytes()
 
 
-def _fonts() -> str:
-    return str(files(__package__).joinpath("fonts"))
+
+
+
+# The agreement's own words (and the link under the QR code) are printed as they are; every
+# other text may come from a customer or staff and may need breaking.
+AS_WRITTEN = frozenset({"title", "version_line", "preamble", "articles", "annex2", "heading",
+                        "closing", "intro", "none", "verify_url"})
+
+
+def _printed(value, breaking: bool = True):
+    """Every text as the page prints it: no bidi controls; very long words breakable."""
+    if isinstance(value, str):
+        return text.breakable(text.plain(value)) if breaking else text.plain(value)
+    if isinstance(value, dict):
+        return {k: _printed(v, breaking and k not in AS_WRITTEN) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printed(v, breaking) for v in value]
+    return value
 
 
 def _qr_svg(url: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from . import fonts
 from .document import AUTHORITY_TEXT, CUSTOMER, PROVIDER, dutch_date
 from .frozen import Evidence, FrozenDocument, ObjectionEntry, SubProcessorEntry
 from .spec import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
@@ -109,7 +110,7 @@ def evidence_rows(frozen: FrozenDocument, evidence: Evidence) -> tuple[tuple[str
         ("Tijdstip", moment(evidence.signed_at)),
         ("Authenticatie", auth_text),
         ("IP-adres", evidence.ip or "onbekend"),
-        ("Browser", (evidence.user_agent or "onbekend")[:300]),
+        ("Browser", fonts.printable_only(evidence.user_agent or "onbekend")[:300]),
         ("SHA-256 van het ongetekende document", grouped(evidence.unsigned_sha256)),
         ("Certificaat ondertekenaar", f"eenmalig, uitgegeven door "
                                       f"{evidence.certificate_issuer}, "
