@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from portal.documents.contract import signatures as contract_signatures
 from portal.documents.pades import pki, signing, timestamps, validation
@@ -184,3 +185,27 @@ def test_a_decompression_bomb_is_handled_without_blowing_up(authority, signed):
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 150, grown_mb  # the stream is never inflated
     assert not report.ok
+
+
+def test_the_signed_file_stays_pdf_1_7_as_pdf_a_3_is_and_keeps_its_tags(unsigned, signed):
+    """PDF/A-3 is based on PDF 1.7: signing must not declare PDF 2.0 (docs/PDF-CONFORMANCE.md)."""
+    before = PdfFileReader(io.BytesIO(unsigned), strict=False)
+    after = PdfFileReader(io.BytesIO(signed), strict=False)
+    assert signed.startswith(b"%PDF-1.7") and after.input_version == (1, 7)
+    root = after.root
+    assert "/Version" not in root or str(root["/Version"]) in ("/1.7", "1.7")
+    assert list(root["/Extensions"]) == ["/ESIC"]  # PAdES in PDF 1.7; no ISO 32002 (PDF 2.0)
+    assert root["/Extensions"]["/ESIC"]["/BaseVersion"] == "/1.7"
+    xmp = root["/Metadata"].data.decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert 'pdf:PDFVersion="1.7"' in xmp
+    info = after.trailer_view["/Info"]
+    assert f'pdf:Producer="{info["/Producer"]}"' in xmp  # Info and XMP agree (ISO 19005-3 6.6)
+    # the tags are the same objects as before signing, and every page still points into them
+    assert root.raw_get("/StructTreeRoot").idnum == before.root.raw_get("/StructTreeRoot").idnum
+    assert root["/MarkInfo"]["/Marked"] and str(root["/Lang"]) == "nl-NL"
+    pages = [page.get_object() for page in after.root["/Pages"]["/Kids"]]
+    assert pages and all("/StructParents" in page for page in pages)
+    # the signature fields are invisible zero-area widgets, printable and not hidden (PDF/A)
+    for field in (ref.get_object() for ref in root["/AcroForm"]["/Fields"]):
+        assert [float(x) for x in field["/Rect"]] == [0, 0, 0, 0] and field["/F"] & 0b100011 == 0

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers import constants
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
     PdfSignatureMetadata,
@@ -125,11 +126,29 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
                                                for c in revocation.crls],
             ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in revocation.ocsps])
     try:
-        out = PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
+        out = _PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
             writer, bytes_reserved=SIGNATURE_BYTES if compact else ROOMY_SIGNATURE_BYTES)
     except Exception as error:
         raise SigningError(f"signing as {field_name} failed: {error}") from error
     return out.getvalue()
+
+
+class _PdfSigner(PdfSigner):
+    """pyHanko's signer, declaring no more than the file's own PDF version can hold.
+
+    For an ECDSA signature pyHanko registers ISO/TS 32002's extension, which extends PDF 2.0,
+    and so raises the catalog's /Version to 2.0. A PDF/A-3 file is PDF 1.7 (ISO 19005-3 is
+    based on ISO 32000-1), and there a PAdES signature is declared with the ESIC extension
+    (ETSI EN 319 142-1, 5.1), under which CAdES signatures with ECDSA are PAdES signatures
+    (ETSI TS 119 312 lists the algorithms). So a file below PDF 2.0 gets only that one and
+    stays at its version; docs/PDF-CONFORMANCE.md says how this was checked.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        if pdf_out.output_version >= (2, 0):
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+        elif self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.register_extension(constants.ESIC_EXTENSION_1)
 
 
 @speedups.gc_paused
