@@ -131,6 +131,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "SUBPROCESSOR_NOTICE_DAYS": _int(env.get("SUBPROCESSOR_NOTICE_DAYS"), 30),
         "TASKS_DB": env.get("TASKS_DB") or None,
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",
+        # The public timestamp server (/pki/tsa), per IP: a signature needs one or two tokens.
+        "TSA_RATE_LIMIT": env.get("TSA_RATE_LIMIT") or "30 per minute;300 per day",
     }
 
 

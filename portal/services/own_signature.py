@@ -12,7 +12,14 @@ from portal.documents.contract import Signatory
 from portal.documents.pades import signing as pades
 from portal.documents.pades import validation
 from portal.models import PreparedDocument, SignedAgreement, SigningMethod, User, utcnow
-from portal.services import ServiceError, preparation, signed_copies, signing, trust
+from portal.services import (
+    ServiceError,
+    preparation,
+    signed_copies,
+    signing,
+    trust,
+    verification,
+)
 from portal.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -54,19 +61,13 @@ def check(prepared: PreparedDocument, data: bytes) -> UploadCheck:
     if not (found.intact and found.valid):
         return UploadCheck(False, _("The signature is not valid: the file was changed after "
                                      "signing, or the signature is damaged."), found)
-    return UploadCheck(True, trust_note(found), found)
-
-
-def trust_note(found: validation.SignatureCheck) -> str:
-    if found.trusted:
-        return _("The certificate is trusted by this portal.")
-    if found.problem in ("NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE"):
-        return _("Issuer not in our trust list (%(issuer)s): the signature is intact and "
-                  "valid, but we cannot vouch for the certificate.", issuer=found.issuer)
-    if found.problem == "REVOKED":
-        return _("The certificate was revoked.")
-    return _("The certificate could not be checked completely (%(problem)s).",
-              problem=found.problem or "?")
+    if not found.timestamped:
+        return UploadCheck(False, _("Your signature has no timestamp, so nobody could prove "
+                                    "later when you signed: every check would call it ‘cannot "
+                                    "be confirmed’. Set up a timestamp server in your signing "
+                                    "software (step 2), sign the downloaded PDF again and "
+                                    "upload that file."), found)
+    return UploadCheck(True, "", found)
 
 
 def accept(prepared: PreparedDocument, data: bytes, user: User,
@@ -80,31 +81,36 @@ def accept(prepared: PreparedDocument, data: bytes, user: User,
     if not result.accepted:
         raise ServiceError(result.reason, field="file")
     try:
-        return _countersign(prepared, data, result, user, actor)
+        return _countersign(prepared, data, user, actor)
     except pades.SigningError as error:
         log.exception("countersigning %s failed", prepared.public_id)
         raise signing.SigningFailed(_("Countersigning failed on our side; nothing was stored. "
                                       "Please try again in a few minutes.")) from error
 
 
-def _countersign(prepared: PreparedDocument, data: bytes, result: UploadCheck, user: User,
+def _countersign(prepared: PreparedDocument, data: bytes, user: User,
                  actor: Actor) -> SignedAgreement:
     now = utcnow()
     auth = trust.authority()
-    revocation = trust.revocation([auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert], now)
+    # the customer's chain and its timestamp authority's, with their validation data, go into
+    # the seal's revision: the customer signature reaches B-LTA with the seal's archive stamp
+    theirs = validation.embedded_certificates(data)
+    revocation = trust.validation_data(
+        [auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert, *theirs], now)
     with trust.seal() as seal:
-        signed = signing.countersign(data, seal, revocation)
+        signed = signing.countersign(data, seal, revocation, earlier_certs=theirs)
         seal_subject = seal.subject
     report = validation.inspect(signed, trust.trust_roots())
     provider = report.signatures[-1] if report.signatures else None
     if provider is None or not provider.ok or not all(s.intact and s.valid
                                                       for s in report.signatures):
         raise pades.SigningError("the countersigned document does not validate")
-    found = result.signature
+    # what we tell the customer is what the stored report and the verify page say
+    found = report.signatures[0]
     return signed_copies.record(
         prepared, signed, method=SigningMethod.OWN_CERTIFICATE, user=user, actor=actor,
         signatory=Signatory(found.signer or prepared.signatory_name,
                             prepared.signatory_function),
         signer_subject=", ".join(p for p in (found.signer, found.organization, found.email) if p),
-        seal_subject=seal_subject, issued=None, now=now, trusted=found.trusted,
-        trust_note=result.reason)
+        seal_subject=seal_subject, issued=None, now=now, trusted=found.ok,
+        trust_note=verification.trust_text(found))

@@ -186,6 +186,16 @@ def revocation(certs: Iterable[x509.Certificate], now: datetime) -> signing.Revo
     return signing.Revocation(tuple(crls), tuple(ocsps))
 
 
+def validation_data(certs: Iterable[x509.Certificate], now: datetime) -> signing.Revocation:
+    """CRLs and OCSP answers for any certificates: ours made here, others' fetched from
+    their CAs (a customer's own signing certificate, its timestamp authority)."""
+    auth = authority()
+    elsewhere = [c for c in certs if not _is_ours(auth, c) and c != auth.root.cert]
+    fetched = signing.fetch_revocation(elsewhere, trust_roots()) if elsewhere else (
+        signing.Revocation())
+    return revocation(certs, now) + fetched
+
+
 def crl(issuer_role: str, now: datetime | None = None) -> bytes:
     return _with_revocations().crl(issuer_role, now or utcnow()).public_bytes(
         serialization.Encoding.DER)
@@ -227,12 +237,21 @@ def timestamper(at: datetime | None = None) -> TimeStamper:
         return timestamps.external(url)
     if at is not None:
         return timestamps.local(authority(), fixed_dt=at)
+    return _embedded_tsa()
+
+
+def _embedded_tsa() -> timestamps.LocalTimeStamper:
     # One per process: pyHanko learns the token size and the TSA's chain once per stamper.
     cached = current_app.extensions.get("portal.tsa")
     if cached is None or cached[0] is not authority():
         cached = (authority(), timestamps.local(authority()))
         current_app.extensions["portal.tsa"] = cached
     return cached[1]
+
+
+def answer_timestamp_request(request_der: bytes) -> bytes:
+    """The embedded TSA's RFC 3161 reply, for signing software set up with our server."""
+    return timestamps.answer(_embedded_tsa(), request_der)
 
 
 def external_tsa() -> bool:

@@ -5,12 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.documents.pades import validation
 from portal.extensions import db
 from portal.models import AgreementFile, SignedAgreement
 from portal.services import ServiceError, trust
+
+VERDICT_LABELS = {validation.PASSED: _l("valid"),
+                  validation.INDETERMINATE: _l("cannot be confirmed"),
+                  validation.FAILED: _l("invalid")}
+
+
+def trust_text(check: validation.SignatureCheck) -> str:
+    """Whether a signature's certificate is trusted, in the words the verify page, the stored
+    report and the message after an upload all use: one wording, so they cannot disagree."""
+    if not (check.intact and check.valid):
+        return _("not applicable: the signature itself is invalid")
+    if check.trusted and check.verdict == validation.PASSED:
+        return _("certificate chain trusted, with revocation proof")
+    if check.kind == "signature" and not check.timestamped:
+        return _("cannot be confirmed: the signature has no timestamp, so nobody can prove "
+                 "when it was made")
+    if check.problem in ("NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE"):
+        return _("issuer not in our trust list (%(issuer)s)", issuer=check.issuer or "?")
+    if check.problem == "REVOKED":
+        return _("the certificate was revoked")
+    return _("not confirmed (%(problem)s)", problem=check.problem or "?")
 
 
 class Unreadable(ServiceError):

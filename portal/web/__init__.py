@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.extensions import babel, login_manager
+from portal.services import verification
 from portal.web import context, errors, locale, security
 from portal.web.account import bp as account_bp
 from portal.web.agreement import bp as agreement_bp
@@ -49,3 +50,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(locale.template_globals())
     app.jinja_env.filters.update(locale.template_filters())
     locale.install_template_gettext(app.jinja_env)
+    # validation reports appear on several blueprints' pages, always in the same words
+    app.jinja_env.globals.update(trust_text=verification.trust_text,
+                                 verdict_labels=verification.VERDICT_LABELS)

@@ -1,4 +1,5 @@
-"""Rate limits: one shared per-IP limit over the sign-in forms, and one over verify uploads."""
+"""Rate limits per IP: one shared over the sign-in forms, one over verify uploads, one over
+the public timestamp server."""
 
 from __future__ import annotations
 
@@ -27,7 +28,13 @@ VERIFY_LIMIT = ApplicationLimit(
     limit_provider=lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify",
     methods=["POST"], exempt_when=lambda: request.endpoint != "verify.check")
 
-limiter = Limiter(key_func=get_remote_address, application_limits=[AUTH_LIMIT, VERIFY_LIMIT])
+# The public timestamp server signs for anyone: limited per IP so it serves customers only.
+TSA_LIMIT = ApplicationLimit(
+    limit_provider=lambda: current_app.config["TSA_RATE_LIMIT"], scope="tsa",
+    methods=["POST"], exempt_when=lambda: request.endpoint != "pki.timestamp")
+
+limiter = Limiter(key_func=get_remote_address,
+                  application_limits=[AUTH_LIMIT, VERIFY_LIMIT, TSA_LIMIT])
 
 
 def storage_uri_for(config: Mapping) -> str:

@@ -17,13 +17,13 @@ from portal.documents.pades import pki, validation
 from portal.extensions import db
 from portal.models import SignedAgreement
 from portal.services import trust
-from tests import tsa
+from tests import trust_service
 from tests.views.test_signing import _sign
 
 
 @pytest.fixture
-def external_tsa(tmp_path):
-    with tsa.serve(tmp_path / "tsa") as service:
+def external(tmp_path):
+    with trust_service.serve(tmp_path / "trust") as service:
         yield service
 
 
@@ -41,8 +41,8 @@ def _sign_as_owner(auth, owner) -> bytes:
     return auth.client.get("/agreement/signed/1/download").data
 
 
-def test_signing_with_an_external_tsa(app, db, auth, owner, external_tsa):
-    app.config.update(TSA_URL=external_tsa.url, TSA_TRUST_ROOTS=str(external_tsa.root_pem))
+def test_signing_with_an_external_tsa(app, db, auth, owner, external):
+    app.config.update(TSA_URL=external.tsa_url, TSA_TRUST_ROOTS=str(external.root_pem))
     signed = _sign_as_owner(auth, owner)
     report = validation.inspect(signed, trust.trust_roots())
     assert report.ok, report.to_dict()

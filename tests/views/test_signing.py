@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from sqlalchemy import func, select
 
@@ -31,6 +34,7 @@ from portal.models import (
 from portal.services import agreements, announcements, audit, mail, storage, subprocessors, trust
 from portal.services.context import Actor
 from portal.services.encryption import app_keyring
+from tests import trust_service
 from tests.documents.tools import body_words, pdf_text, pdfsig, qpdf_check
 from tests.factories import make_org, make_revision, make_user
 
@@ -386,6 +390,110 @@ def test_own_certificate_upload_refuses_what_is_not_the_prepared_document_signed
     if expected:
         assert expected in page, case
     assert _counts()[0] == 0
+
+
+class _PortalTimestampServer(TimeStamper):
+    """Signing software set up with the portal's timestamp server (as step 2 says): each
+    token comes from a real RFC 3161 request to ``POST /pki/tsa``."""
+
+    def __init__(self, client):
+        super().__init__()
+        self.client = client
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        response = self.client.post("/pki/tsa", data=req.dump(),
+                                    content_type="application/timestamp-query")
+        assert response.mimetype == "application/timestamp-reply"
+        return tsp.TimeStampResp.load(response.data)
+
+
+def _sign_elsewhere(unsigned: bytes, credential, chain, timestamper) -> bytes:
+    """Sign as Acrobat does by default: no validation data, a timestamp only if configured."""
+    return signing.sign(unsigned, signing.credential_signer(credential, chain),
+                        field_name="Handtekening", name="Petra Jansen", reason="Akkoord",
+                        location="Utrecht", timestamper=timestamper, trust_roots=[],
+                        revocation=signing.Revocation(), long_term=False)
+
+
+def test_an_upload_without_a_timestamp_is_refused_with_instructions(app, db, auth, people):
+    """A certificate the portal trusts, no timestamp (Acrobat without a timestamp server):
+    nobody could prove later when it was signed, so it is refused and the page says how."""
+    auth.login_user(people[0])
+    ours = trust.authority()
+    petra = ours.issue_signer(pki.SignerName("Petra Jansen", "Bakkerij Jansen B.V.",
+                                             "petra@bakkerij.nl"), datetime.now(UTC))
+    signed = _sign_elsewhere(_prepared_bytes(auth), petra, ours.chain(petra.cert), None)
+    found = validation.inspect(signed, trust.trust_roots()).signatures[0]
+    assert found.intact and found.valid and not found.timestamped and found.level == "B-B"
+    page = _upload(auth, signed).get_data(as_text=True)
+    assert 'id="file-error"' in page and "geen tijdstempel" in page
+    assert 'id="tsa-url">http://localhost/pki/tsa<' in page  # where to get one
+    assert _counts()[0] == 0
+
+
+def test_a_timestamped_upload_reads_the_same_in_the_message_the_report_and_the_verify_page(
+        app, db, auth, people, tmp_path):
+    """Petra signs with her own certificate from an external qualified-like CA (trusted
+    through EXTRA_TRUST_ROOTS, OCSP and CRLs fetched from it over HTTP) and a timestamp from
+    the portal's timestamp server. The upload message, the stored report and the public
+    verify page give one verdict, and it is the one pyHanko's AdES validation gives."""
+    with trust_service.serve(tmp_path / "trust") as external:
+        app.config["EXTRA_TRUST_ROOTS"] = str(external.root_pem)
+        auth.login_user(people[0])
+        signed = _sign_elsewhere(_prepared_bytes(auth), external.credential("petra"),
+                                 external.chain(), _PortalTimestampServer(auth.client))
+        response = _upload(auth, signed)
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    # the external service is gone: everything below works from the file alone
+    message = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    trusted = "certificaatketen vertrouwd, met bewijs van intrekkingsstatus"
+    assert "Uw certificaat: " + trusted in message
+    final = auth.client.get("/agreement/signed/1/download").data
+    report = validation.inspect(final, trust.trust_roots())
+    customer, seal = report.signatures
+    assert report.ok, report.to_dict()
+    assert customer.level == seal.level == "B-LTA"
+    assert customer.issuer == "Externe Gekwalificeerde CA"
+    stored = auth.client.get("/agreement/signed/1/report").get_data(as_text=True)
+    checked = auth.another().post("/verify", {"file": (io.BytesIO(final), "x.pdf")},
+                                  token_from="/verify",
+                                  content_type="multipart/form-data").get_data(as_text=True)
+    for page in (stored, checked):
+        assert page.count(trusted) == 2 and "Beide handtekeningen zijn geldig" in page
+    agreement = db.session.scalar(select(SignedAgreement))
+    assert agreement.signer_trusted and agreement.trust_note == trusted
+
+
+def test_the_timestamp_server_answers_rfc3161_requests(app, client):
+    digest = hashlib.sha256(b"getekende overeenkomst").digest()
+    request = tsp.TimeStampReq({"version": 1, "nonce": 20261201, "cert_req": True,
+                                "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
+                                                    "hashed_message": digest}})
+    reply = client.post("/pki/tsa", data=request.dump(),
+                        content_type="application/timestamp-query")
+    answer = tsp.TimeStampResp.load(reply.data)
+    assert answer["status"]["status"].native == "granted"
+    token = answer["time_stamp_token"]["content"]
+    info = token["encap_content_info"]["content"].parsed
+    assert info["message_imprint"]["hashed_message"].native == digest
+    assert info["nonce"].native == 20261201
+    with app.app_context():
+        tsa = trust.authority().tsa.cert.public_bytes(serialization.Encoding.DER)
+    assert tsa in [c.chosen.dump() for c in token["certificates"]]
+    sha1 = tsp.TimeStampReq({"version": 1, "message_imprint": {
+        "hash_algorithm": {"algorithm": "sha1"}, "hashed_message": b"\0" * 20}})
+    refused = client.post("/pki/tsa", data=sha1.dump(),
+                          content_type="application/timestamp-query")
+    assert timestamps_status(refused.data) == ("rejection", {"bad_alg"})
+    assert timestamps_status(client.post("/pki/tsa", data=b"not asn.1",
+                                         content_type="application/timestamp-query").data) \
+        == ("rejection", {"bad_data_format"})
+    assert client.post("/pki/tsa", data=request.dump()).status_code == 415
+
+
+def timestamps_status(der: bytes) -> tuple[str, set]:
+    status = tsp.PKIStatusInfo.load(der[2:])  # inside the reply's SEQUENCE: the status
+    return status["status"].native, set(status["fail_info"].native or ())
 
 
 def test_staff_see_who_signed_what(app, db, auth, people):

@@ -11,7 +11,9 @@ pyHanko's synchronous calls run their own event loop: never call these from insi
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,11 +38,15 @@ from pyhanko.sign.signers.pdf_signer import (
 )
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from . import speedups
 from .pki import Credential
+
+log = logging.getLogger(__name__)
 
 # Room for the CMS blob in hex digits. Reserving it up front spares pyHanko a dummy signing run
 # to measure the size. Our P-256 chains need about 3,900 bytes (7,800 digits); certificates
@@ -172,3 +178,32 @@ def signer_chain(signer: signers.Signer) -> list[x509.Certificate]:
     """The signer's certificate and the chain it carries."""
     certs = [signer.signing_cert, *(signer.cert_registry or ())]
     return [x509.load_der_x509_certificate(c.dump()) for c in certs]
+
+
+def fetch_revocation(certs: Iterable[x509.Certificate], trust_roots: Iterable[x509.Certificate],
+                     timeout: float = 10) -> Revocation:
+    """CRLs and OCSP answers for the chains of ``certs`` (certificates from other CAs, such as
+    a customer's), fetched from the addresses the certificates name.
+
+    What cannot be fetched or chained to ``trust_roots`` is left out: a validation then says
+    the certificate could not be confirmed, which is the truth.
+    """
+    certs = [asn1_cert(c) for c in certs]
+    context = ValidationContext(
+        trust_roots=[asn1_cert(c) for c in trust_roots], other_certs=certs, allow_fetching=True,
+        revocation_mode="require",  # the softer modes skip fetching what they could do without
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=timeout))
+
+    async def gather() -> None:
+        for cert in certs:
+            if cert.self_issued:  # a root: nothing above it to ask
+                continue
+            try:
+                await CertificateValidator(cert, validation_context=context).async_validate_usage(
+                    set())
+            except (PathBuildingError, PathValidationError) as error:
+                log.info("no validation data for %s: %s", cert.subject.human_friendly, error)
+
+    asyncio.run(gather())
+    return Revocation(tuple(c.dump() for c in context.crls),
+                      tuple(o.dump() for o in context.ocsps))

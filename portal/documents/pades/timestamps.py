@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from asn1crypto import algos, cms, tsp
+from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -81,6 +82,43 @@ def _signed_attrs(stamper: LocalTimeStamper, tst_info_data: bytes, md_algorithm:
 def local(authority: Authority, fixed_dt: datetime | None = None) -> TimeStamper:
     """The portal's own TSA (the embedded default)."""
     return LocalTimeStamper(authority.tsa, authority.chain(authority.tsa.cert), fixed_dt)
+
+
+# Digests a request may name: what RFC 3161 clients send today (SHA-1 is refused).
+REQUEST_DIGESTS = ("sha256", "sha384", "sha512")
+
+
+def answer(stamper: LocalTimeStamper, request_der: bytes) -> bytes:
+    """An RFC 3161 reply (DER) to a DER TimeStampReq: a token, or a rejection saying why.
+
+    What signing software such as Acrobat asks of a timestamp server it was configured with.
+    """
+    try:
+        req = tsp.TimeStampReq.load(request_der)
+        imprint = req["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        digest = imprint["hashed_message"].native
+        policy, extensions = req["req_policy"].native, req["extensions"].native
+    except (ValueError, TypeError, KeyError):
+        return _rejection("bad_data_format")
+    if algorithm not in REQUEST_DIGESTS or len(digest) != hashlib.new(algorithm).digest_size:
+        return _rejection("bad_alg")
+    if policy not in (None, TSA_POLICY):
+        return _rejection("unaccepted_policy")
+    if extensions:
+        return _rejection("unaccepted_extensions")
+    # synchronous: also callable where an event loop runs (a signing tool's, a test's)
+    return stamper.request_tsa_response(req).dump()
+
+
+class _Rejection(core.Sequence):
+    # RFC 3161 makes the token optional; asn1crypto's TimeStampResp requires it
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
+def _rejection(reason: str) -> bytes:
+    return _Rejection({"status": {"status": "rejection",
+                                  "fail_info": tsp.PKIFailureInfo({reason})}}).dump()
 
 
 def external(url: str, timeout: int = 10) -> TimeStamper:

@@ -67,6 +67,7 @@ class SignatureCheck:
     issuer: str
     signing_time: datetime | None  # what the signer's clock claimed
     timestamp: datetime | None  # what a timestamping authority vouches for
+    timestamped: bool  # the signature carries its own timestamp token (PAdES B-T and up)
     intact: bool  # the signed bytes are unchanged
     valid: bool  # the cryptographic signature is correct
     trusted: bool  # the certificate chains to a root we trust, with revocation proof
@@ -160,6 +161,19 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
     return Report(sha256=sha256(pdf), size=len(pdf), revisions=reader.xrefs.total_revisions,
                   signatures=signatures, timestamps=timestamps,
                   validated_at=timing.validation_time)
+
+
+def embedded_certificates(pdf: bytes) -> list[x509.Certificate]:
+    """The certificates the signatures in ``pdf`` carry, with their timestamp tokens'."""
+    found: dict[bytes, x509.Certificate] = {}
+    for emb in open_pdf(pdf).embedded_regular_signatures:
+        tokens = list(extract_tst_data_iter(emb.signer_info, signed=False))
+        for signed_data in (emb.signed_data, *tokens):
+            for choice in signed_data["certificates"] or ():
+                if choice.name == "certificate":
+                    der = choice.chosen.dump()
+                    found.setdefault(der, x509.load_der_x509_certificate(der))
+    return list(found.values())
 
 
 @speedups.gc_paused
@@ -327,6 +341,7 @@ def _check(emb, kind: str, status, indication, level: str, ts) -> SignatureCheck
         issuer=_first(issuer.get("common_name")),
         signing_time=getattr(status, "signer_reported_dt", None) or emb.self_reported_timestamp,
         timestamp=ts,
+        timestamped=kind == "signature" and _has_signature_timestamp(emb),
         intact=bool(status and status.intact), valid=bool(status and status.valid),
         trusted=bool(status and status.trusted),
         coverage={SignatureCoverageLevel.ENTIRE_FILE: "file",
@@ -345,6 +360,13 @@ def _level(emb, status, stamp_revisions: list[int], has_dss: bool) -> str:
     if any(rev > emb.signed_revision for rev in stamp_revisions):
         return "B-LTA" if has_dss else "B-T"
     return "B-LT" if has_dss else "B-T"
+
+
+def _has_signature_timestamp(emb) -> bool:
+    try:
+        return any(True for _ in extract_tst_data_iter(emb.signer_info, signed=False))
+    except Exception:  # a mangled CMS blob
+        return False
 
 
 def _later_changes(status) -> str:

@@ -1,4 +1,5 @@
-"""The embedded PKI's public face: CA certificates, CRLs and an OCSP responder."""
+"""The embedded PKI's public face: CA certificates, CRLs, an OCSP responder and a timestamp
+server (RFC 3161) for customers who sign in their own software."""
 
 from __future__ import annotations
 
@@ -64,3 +65,15 @@ def ocsp_get(encoded: str):
 def _ocsp(data: bytes) -> Response:
     return Response(trust.ocsp(data), mimetype="application/ocsp-response",
                     headers={"Cache-Control": "max-age=300"})
+
+
+@bp.post("/tsa")
+@csrf.exempt
+def timestamp():
+    # RFC 3161 over HTTP: what Acrobat and other signing software send to a timestamp server
+    if request.mimetype != "application/timestamp-query":
+        abort(415)
+    if request.content_length and request.content_length > 10_000:
+        abort(413)
+    return Response(trust.answer_timestamp_request(request.get_data()),
+                    mimetype="application/timestamp-reply", headers={"Cache-Control": "no-store"})

@@ -102,8 +102,8 @@ def sign_own():
         except ServiceError as error:
             apply_error(form, error)
         else:
-            flash(_("Your signature was accepted and Voxio countersigned. %(note)s",
-                    note=agreement.trust_note), "success")
+            flash(_("Your signature was accepted and Voxio countersigned. Your certificate: "
+                    "%(note)s.", note=agreement.trust_note), "success")
             return redirect(url_for("signing.signed_copy", number=agreement.number))
     return render_template("signing/sign_own.html", form=form, prepared=prepared)
 
