@@ -3,6 +3,9 @@ the task worker."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -20,6 +23,7 @@ from portal.services import (
     storage,
     trust,
     twofactor,
+    verification,
 )
 from portal.services.context import cli_actor
 from portal.services.demo import DEMO_PASSWORD, create_demo
@@ -128,6 +132,24 @@ def renew_timestamps() -> None:
     for public_id, error in result.failed:
         click.echo(f"FAILED {public_id}: {error}", err=True)
     if result.failed:
+        raise SystemExit(1)
+
+
+@agreements_group.command("verify")
+@click.argument("file", type=click.File("rb"))
+@click.option("--at", type=click.DateTime(), help="Validate as of this date (UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify_file(file, at, as_json: bool) -> None:
+    """Check a signed PDF offline (trust roots + the file's own proof); exit 1 unless valid.
+
+    Without the portal: python -m portal.documents.pades.verify FILE --trust root.crt
+    """
+    try:
+        text, data, ok = verification.check_file(file.read(), at and at.replace(tzinfo=UTC))
+    except ValueError as error:  # not a PDF we can read
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(data, indent=2) if as_json else text)
+    if not ok:
         raise SystemExit(1)
 
 

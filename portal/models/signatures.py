@@ -129,6 +129,10 @@ class AgreementFile(Base, OrgOwned):
     file_key: Mapped[str] = mapped_column(String(80))
     last_timestamp_at: Mapped[datetime] = mapped_column(UTCDateTime)
     renew_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # until when a downloaded copy of these bytes can be checked offline (its own proof)
+    offline_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the customer was told this version is there to download (signing, renewal notice)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agreement: Mapped[SignedAgreement] = relationship(back_populates="files")

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.documents.pades import signing, validation
+from portal.documents.pades import offline, signing, validation
 from portal.extensions import db
-from portal.models import AgreementFile, FileReason, SignedAgreement, utcnow
-from portal.services import audit, integrity, storage, trust
+from portal.models import AgreementFile, FileReason, Role, SignedAgreement, utcnow
+from portal.services import audit, integrity, mail, storage, trust
 from portal.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,18 @@ class RenewalResult:
 def renew_after(last_stamp: datetime) -> datetime:
     """When a file stamped at ``last_stamp`` is due for a fresh archive timestamp."""
     return last_stamp + timedelta(days=current_app.config["TIMESTAMP_RENEW_DAYS"])
+
+
+def offline_until(pdf: bytes) -> datetime | None:
+    """Until when a downloaded copy of ``pdf`` can be checked offline (see the engine)."""
+    return offline.offline_until(validation.open_pdf(pdf))
+
+
+def notice_window() -> timedelta:
+    """Customers hear of a renewed copy once the copy they were last told about has this
+    little offline validity left: at least a month's notice, one e-mail in about ten months
+    with the embedded PKI's year-long proof, not one per renewal."""
+    return timedelta(days=current_app.config["TIMESTAMP_RENEW_DAYS"] + 30)
 
 
 def renew_due(actor: Actor, now: datetime | None = None) -> RenewalResult:
@@ -68,8 +81,14 @@ def renew(agreement: SignedAgreement, actor: Actor, now: datetime | None = None)
         new = AgreementFile(organization_id=agreement.organization_id, agreement_id=agreement.id,
                             version=file.version + 1, reason=FileReason.RENEWED, sha256=sha,
                             size=len(fresh), file_key=key, last_timestamp_at=now,
-                            renew_after=renew_after(now), created_at=now)
+                            renew_after=renew_after(now), created_at=now,
+                            offline_until=offline_until(fresh))
         db.session.add(new)
+        told = _last_announced(agreement)
+        if told is None or told.offline_until is None or \
+                told.offline_until - now <= notice_window():
+            new.announced_at = now
+            _notify_renewed(agreement, told, new)
         audit.record("agreement.timestamp_renewed", actor=actor,
                      organization=agreement.organization_id, obj=agreement,
                      details={"document": agreement.public_id, "version": new.version,
@@ -77,3 +96,23 @@ def renew(agreement: SignedAgreement, actor: Actor, now: datetime | None = None)
         db.session.commit()
     db.session.refresh(agreement)
     return new
+
+
+def _last_announced(agreement: SignedAgreement) -> AgreementFile | None:
+    return db.session.scalar(select(AgreementFile)
+                             .where(AgreementFile.agreement_id == agreement.id)
+                             .where(AgreementFile.announced_at.is_not(None))
+                             .order_by(AgreementFile.version.desc()).limit(1))
+
+
+def _notify_renewed(agreement: SignedAgreement, told: AgreementFile | None,
+                    new: AgreementFile) -> None:
+    """Tell the customer's owners (and the signatory) that a copy checkable for longer is ready."""
+    org = agreement.organization
+    recipients = {u.email: u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER}
+    if agreement.signed_by is not None and agreement.signed_by.active:
+        recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
+    for email, user in recipients.items():
+        mail.send("agreement_renewed", email,
+                  _l("A renewed copy of your signed agreement is ready"), locale=user.locale,
+                  agreement=agreement, organization=org, name=user.name, told=told, new=new)

@@ -39,6 +39,7 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
     """Store the signed file and record the agreement, superseding the one in force; once."""
     org = prepared.organization
     sha = validation.sha256(signed)
+    offline_until = renewal.offline_until(signed)
     try:
         with storage.staged():
             key = storage.put(signed, "signed")
@@ -60,7 +61,8 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
             db.session.add(AgreementFile(
                 organization_id=org.id, agreement_id=agreement.id, version=1,
                 reason=FileReason.SIGNED, sha256=sha, size=len(signed), file_key=key,
-                last_timestamp_at=now, renew_after=renewal.renew_after(now)))
+                last_timestamp_at=now, renew_after=renewal.renew_after(now),
+                offline_until=offline_until, announced_at=now))
             if issued is not None:
                 trust.record_issued(issued, CertificatePurpose.SIGNATORY, org.id)
             if previous is not None:
@@ -71,7 +73,7 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
                                   "template": prepared.template.version,
                                   "signatory": signatory.name, "sha256": sha,
                                   "supersedes": previous.public_id if previous else None})
-            _notify_signed(agreement, org)
+            _notify_signed(agreement, org, offline_until)
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -85,14 +87,16 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
     return agreement
 
 
-def _notify_signed(agreement: SignedAgreement, org: Organization) -> None:
+def _notify_signed(agreement: SignedAgreement, org: Organization,
+                   offline_until: datetime | None) -> None:
     recipients = {u.email: u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER}
     if agreement.signed_by is not None:
         recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
     subject = _("Your data processing agreement with Voxio is signed")
     for email, user in recipients.items():
         mail.send("agreement_signed", email, subject, locale=getattr(user, "locale", None),
-                  agreement=agreement, organization=org, name=user.name, staff=False)
+                  agreement=agreement, organization=org, name=user.name, staff=False,
+                  offline_until=offline_until)
     for admin in users.active_staff_admins():
         mail.send("agreement_signed", admin.email,
                   _("%(org)s signed the data processing agreement", org=org.name),

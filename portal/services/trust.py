@@ -19,13 +19,15 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 from flask import current_app
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import TimeStamper
 from sqlalchemy import select
 
 from portal.database import upsert_insert
+from portal.documents.contract.frozen import Checking
 from portal.documents.pades import pkcs11, pki, signing, timestamps
 from portal.extensions import db
 from portal.models import CertificatePurpose, IssuedCertificate, utcnow
@@ -229,6 +231,22 @@ def trust_roots() -> list[x509.Certificate]:
         if path:
             roots += x509.load_pem_x509_certificates(Path(path).read_bytes())
     return roots
+
+
+def checking(pki_url: str) -> Checking:
+    """What the PDF tells someone holding only the file: which roots to trust, for how long
+    a copy's own proof lasts (known for the embedded TSA only), how often it is renewed."""
+    roots, seen = [], set()
+    for root in trust_roots():
+        fingerprint = root.fingerprint(hashes.SHA256()).hex()
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            name = root.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            roots.append((name[0].value if name else root.subject.rfc4514_string(),
+                          fingerprint))
+    return Checking(pki_url=pki_url, roots=tuple(roots),
+                    offline_days=0 if external_tsa() else pki.ROOT_CRL_VALIDITY.days,
+                    renew_days=current_app.config["TIMESTAMP_RENEW_DAYS"])
 
 
 def timestamper(at: datetime | None = None) -> TimeStamper:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.documents.pades import validation
+from portal.documents.pades import validation, verify
 from portal.extensions import db
 from portal.models import AgreementFile, SignedAgreement
 from portal.services import ServiceError, trust
@@ -56,6 +57,23 @@ def verify_upload(data: bytes) -> tuple[validation.Report, Match | None]:
         raise Unreadable(_("This file is not a PDF we can read. Upload the signed agreement as "
                            "you received it (a .pdf file)."), "file") from error
     return report, match(report.sha256)
+
+
+def check_file(data: bytes, at: datetime | None = None) -> tuple[str, dict, bool]:
+    """``flask agreements verify``: the report as text and as a dict, and whether it is valid.
+
+    Offline like the verify page: our trust roots and the proof inside the file; and, since we
+    have the database at hand, which kept version (if any) the file is.
+    """
+    report = validation.inspect(data, trust.trust_roots(), at=at)
+    found = match(report.sha256)
+    record = (f"document {found.agreement.public_id}, version {found.version}"
+              f" ({'the newest' if found.latest_file else 'a newer one is kept'})"
+              if found else "not a file this portal keeps")
+    text = verify.describe(report) + f"\nrecord    {record}"
+    return text, {**report.to_dict(), "record": found and {
+        "document": found.agreement.public_id, "version": found.version,
+        "newest": found.latest_file}}, report.ok
 
 
 def match(sha256: str) -> Match | None:

@@ -20,7 +20,12 @@ from portal.documents.contract import (
     pdf,
     tailor,
 )
-from portal.documents.contract.frozen import FrozenDocument, ObjectionEntry, SubProcessorEntry
+from portal.documents.contract.frozen import (
+    Checking,
+    FrozenDocument,
+    ObjectionEntry,
+    SubProcessorEntry,
+)
 from tests.documents.conftest import make_spec
 from tests.documents.tools import body_words, pdf_text, qpdf_check, run
 
@@ -120,7 +125,8 @@ def frozen(document):
                                          "Servers", ("NL", "US"), True, "scc"),),
         objections=(ObjectionEntry("Postbode", date(2027, 1, 15), date(2026, 12, 1),
                                    "in_review"),),
-        choices_json='{"keuzes": true}')
+        choices_json='{"keuzes": true}',
+        checking=Checking("http://127.0.0.1:5000/pki/", (("Voxio Root CA", "ab" * 32),), 365, 60))
 
 
 class _PageText(HTMLParser):

@@ -73,8 +73,21 @@ def test_poppler_and_qpdf_accept_the_signed_file(tmp_path, signed):
     assert qpdf_check(path).returncode == 0
 
 
-def test_a_year_later_it_validates_after_a_renewal(authority, signed):
-    year = datetime.now(UTC) + timedelta(days=365)
+def test_a_copy_downloaded_at_signing_can_be_checked_offline_for_a_year(authority, signed):
+    until = validation.inspect(signed, [authority.root.cert]).offline_until
+    assert timedelta(days=364) < until - datetime.now(UTC) <= timedelta(days=365)
+    # the report's date is where an offline check really stops: valid a day before, not after
+    assert validation.inspect(signed, [authority.root.cert], at=until - timedelta(days=1)).ok
+    late = validation.inspect(signed, [authority.root.cert], at=until + timedelta(days=1))
+    assert not late.ok and [t.verdict for t in late.timestamps] == ["indeterminate"]
+
+
+def test_an_unsigned_file_cannot_be_checked_offline_at_all(authority, unsigned):
+    assert validation.inspect(unsigned, [authority.root.cert]).offline_until is None
+
+
+def test_a_year_and_more_later_it_validates_after_a_renewal(authority, signed):
+    year = datetime.now(UTC) + timedelta(days=400)
     before = validation.inspect(signed, [authority.root.cert], at=year)
     assert not before.ok  # the timestamp's revocation proof has gone stale
     renew_at = datetime.now(UTC) + timedelta(days=300)
@@ -87,6 +100,7 @@ def test_a_year_later_it_validates_after_a_renewal(authority, signed):
     after = validation.inspect(renewed, [authority.root.cert], at=year)
     assert after.ok, after
     assert len(after.timestamps) == 2
+    assert after.offline_until - renew_at > timedelta(days=364)
 
 
 def test_a_changed_byte_breaks_the_signatures(authority, signed):

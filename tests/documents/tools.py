@@ -21,7 +21,8 @@ def body_words(text: str, document_id: str) -> list[str]:
     the PDF broke over two lines (at a zero-width space) counts as the one word it is."""
     text = text.replace("\u200b\n", "").replace("\u200b", "")
     kept = [line for line in text.splitlines()
-            if not ((document_id in line and "pagina" in line) or re.match(r"^https?://", line))]
+            if not ((document_id in line and re.search(r"pagina \d+ van \d+$", line))
+                    or re.fullmatch(r"https?://\S+", line.strip()))]
     return [word for word in " ".join(kept).split() if word not in ("•", "‣")]  # list markers
 
 

@@ -157,7 +157,8 @@ def table(w):
         ("GET", "/pki/seal.crl", dict.fromkeys(ROLES, 404)),
         ("POST", "/pki/ocsp", everyone),  # answers "malformed request" in OCSP, not in HTTP
         ("GET", "/pki/ocsp/MAo=", everyone),
-        ("POST", "/pki/tsa", dict.fromkeys(ROLES, 415)),  # a form post is no timestamp query
+        ("POST", "/pki/tsa", dict.fromkeys(ROLES, 415)),
+        ("GET", "/pki/verify-kit.zip", everyone),  # a form post is no timestamp query
         ("GET", "/staff/", {**staff, "staff": 302, "staff_admin": 302}),
         ("GET", "/staff/customers", staff),
         ("GET", "/staff/customers?flag=sensitive", staff),

@@ -45,6 +45,16 @@ class ObjectionEntry:
 
 
 @dataclass(frozen=True)
+class Checking:
+    """How someone holding only the file checks it, years later, without the portal."""
+
+    pki_url: str  # where the root certificates and their fingerprints are published
+    roots: tuple[tuple[str, str], ...]  # (name, SHA-256 fingerprint) of the roots to trust
+    offline_days: int = 0  # how long a copy's own proof lasts after its last timestamp; 0: unknown
+    renew_days: int = 0  # how often the stored copy gets a fresh archive timestamp
+
+
+@dataclass(frozen=True)
 class FrozenDocument:
     """One customer's agreement as prepared for signing."""
 
@@ -58,6 +68,7 @@ class FrozenDocument:
     subprocessors: tuple[SubProcessorEntry, ...] = ()
     objections: tuple[ObjectionEntry, ...] = ()
     choices_json: str = ""  # the choices, machine-readable, attached to the PDF
+    checking: Checking | None = None  # None in documents prepared before it was printed
 
     @property
     def customer(self) -> str:
@@ -88,6 +99,10 @@ class FrozenDocument:
                                   "submitted_on": date.fromisoformat(entry["submitted_on"])})
                 for entry in data["objections"]),
             choices_json=data["choices_json"],
+            checking=Checking(data["checking"]["pki_url"],
+                              tuple(tuple(root) for root in data["checking"]["roots"]),
+                              data["checking"]["offline_days"], data["checking"]["renew_days"])
+            if data.get("checking") else None,
         )
 
 

@@ -40,7 +40,7 @@ def render_frozen(frozen: FrozenDocument, *, heading_level: int = 2) -> Markup:
 
 WORDS = {name: getattr(wording, name) for name in (
     "SUBPROCESSORS_HEADING", "SUBPROCESSORS_INTRO", "SUBPROCESSORS_NONE", "OBJECTIONS_HEADING",
-    "SIGNING_HEADING", "SIGNING_INTRO", "EVIDENCE_HEADING")}
+    "SIGNING_HEADING", "SIGNING_INTRO", "CHECKING_HEADING", "EVIDENCE_HEADING")}
 
 
 def _render(*, document: Document, spec, heading_level: int) -> Markup:

@@ -22,6 +22,7 @@ from .document import Document
 from .frozen import Evidence, FrozenDocument
 from .spec import Attachment, PdfSpec, SignatureBlock, SubProcessorLine
 from .wording import (
+    CHECKING_HEADING,
     EVIDENCE_HEADING,
     EVIDENCE_INTRO,
     OBJECTIONS_HEADING,
@@ -95,6 +96,8 @@ def text_lines(document: Document, spec: PdfSpec) -> list[str]:
         lines += [block.role, block.organization]
         for label, value in block.rows:
             lines += [label, value]
+    if spec.checking:
+        lines += [CHECKING_HEADING, *spec.checking]
     if spec.evidence:
         lines += [EVIDENCE_HEADING, EVIDENCE_INTRO]
         for label, value in spec.evidence:
@@ -115,7 +118,7 @@ def _template() -> bytes:
 # The agreement's own words (and the link under the QR code) are printed as they are; every
 # other text may come from a customer or staff and may need breaking.
 AS_WRITTEN = frozenset({"title", "version_line", "preamble", "articles", "annex2", "heading",
-                        "closing", "intro", "none", "verify_url"})
+                        "closing", "intro", "none", "verify_url", "paragraphs"})
 
 
 def _printed(value, breaking: bool = True):
@@ -169,6 +172,7 @@ def _data(doc: Document, spec: PdfSpec) -> dict:
         "signing": {"heading": SIGNING_HEADING, "intro": SIGNING_INTRO,
                     "blocks": [{"role": b.role, "organization": b.organization,
                                 "rows": [list(r) for r in b.rows]} for b in spec.signatures]},
+        "checking": {"heading": CHECKING_HEADING, "paragraphs": list(spec.checking)},
         "evidence": {"heading": EVIDENCE_HEADING, "intro": EVIDENCE_INTRO,
                      "rows": [list(r) for r in spec.evidence],
                      "pending": spec.evidence_pending},

@@ -44,6 +44,7 @@ class PdfSpec:
     signatures: tuple[SignatureBlock, ...]
     footer: str = ""
     draft_note: str = ""
+    checking: tuple[str, ...] = ()  # how to check the file, under the signature blocks
     evidence: tuple[tuple[str, str], ...] = ()
     # Said on the evidence page until it is filled in (the page is there from the start, so
     # signing changes no page's number).

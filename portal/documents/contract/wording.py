@@ -24,6 +24,7 @@ SIGNING_HEADING = "Ondertekening"
 SIGNING_INTRO = ("Partijen ondertekenen deze overeenkomst elektronisch. Iedere handtekening is "
                  "een digitale handtekening in dit pdf-bestand; controleer haar met een "
                  "pdf-lezer of op de controlepagina van het document.")
+CHECKING_HEADING = "Dit document controleren"
 EVIDENCE_HEADING = "Bewijsstuk van ondertekening"
 EVIDENCE_PENDING = ("Deze pagina vult het klantportaal van Verwerker in op het moment van "
                     "ondertekening: wie ondertekende en in welke functie, wanneer, hoe de "
@@ -63,6 +64,7 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
             SignatureBlock(PROVIDER, frozen.provider, (
                 ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
         ),
+        checking=checking_paragraphs(frozen),
         evidence=evidence_rows(frozen, evidence) if evidence else (),
         evidence_pending="" if evidence else EVIDENCE_PENDING,
         subprocessors=tuple(subprocessor_line(entry) for entry in frozen.subprocessors),
@@ -72,6 +74,36 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
             "De keuzes van Verwerkingsverantwoordelijke voor Bijlage 1 (machineleesbaar)"),)
         if frozen.choices_json else (),
     )
+
+
+def checking_paragraphs(frozen: FrozenDocument) -> tuple[str, ...]:
+    """How to check the file: online, offline with only the file and the root, for how long."""
+    online = (f"Online: open {frozen.verify_url} of laad het bestand op de controlepagina van "
+              f"Verwerker. Die toont wie ondertekende en wanneer, of het bestand ongewijzigd is, "
+              f"en tot wanneer dit exemplaar ook offline te controleren is.")
+    check = frozen.checking
+    if check is None:
+        return (online,)
+    roots = "; ".join(f"„{name}”, SHA-256-vingerafdruk {grouped(fingerprint)}"
+                      for name, fingerprint in check.roots)
+    offline = (f"Offline, met alleen dit bestand: de handtekeningen en tijdstempels leiden naar "
+               f"{'het stamcertificaat' if len(check.roots) == 1 else 'de stamcertificaten'} "
+               f"{roots}, gepubliceerd op {check.pki_url}. Vergelijk de vingerafdruk en "
+               f"vertrouw het certificaat in uw pdf-lezer (in Adobe Acrobat Reader: Voorkeuren, "
+               f"Handtekeningen, Identiteiten en vertrouwde certificaten), of met de offline "
+               f"controleset die op dezelfde pagina te downloaden is: de controlemodule van "
+               f"het klantportaal zelf, met uitleg.")
+    lasting = ("Het bestand bevat zelf de intrekkingsgegevens die daarvoor nodig zijn "
+               "(PAdES B-LTA, ETSI EN 319 142).")
+    if check.offline_days:
+        lasting += (f" Zo is een exemplaar tot {check.offline_days} dagen na zijn laatste "
+                    f"tijdstempel offline te controleren.")
+    if check.renew_days:
+        lasting += (f" Het klantportaal voorziet het bewaarde exemplaar elke "
+                    f"{check.renew_days} dagen van een nieuw tijdstempel en meldt het wanneer "
+                    f"een vernieuwd exemplaar klaarstaat; online blijft ieder exemplaar te "
+                    f"controleren.")
+    return online, offline, lasting
 
 
 def subprocessor_line(entry: SubProcessorEntry) -> SubProcessorLine:

@@ -22,7 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 # was fresh when a later timestamp vouched for it, and renewals run against these windows.
 CRL_VALIDITY = timedelta(days=7)
 OCSP_VALIDITY = timedelta(days=7)
-ROOT_CRL_VALIDITY = timedelta(days=90)
+ROOT_CRL_VALIDITY = timedelta(days=365)
 
 ROOT_YEARS, CA_YEARS, SEAL_YEARS, TSA_YEARS = 25, 15, 5, 10
 SIGNER_VALIDITY = timedelta(days=3 * 365)  # outlives the key, which is discarded at once
@@ -127,7 +127,7 @@ class Authority:
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(issuer.cert.subject)
                    .last_update(now - BACKDATE)
-                   .next_update(now + validity)
+                   .next_update(now - BACKDATE + validity)
                    .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                        issuer.key.public_key()), critical=False))

@@ -41,7 +41,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from . import speedups
+from . import offline, speedups
 from .signing import asn1_cert
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ class Report:
     signatures: tuple[SignatureCheck, ...]
     timestamps: tuple[SignatureCheck, ...]
     validated_at: datetime
+    offline_until: datetime | None = None  # see offline.py
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,7 @@ class Report:
     def to_dict(self) -> dict:
         return {"sha256": self.sha256, "size": self.size, "revisions": self.revisions,
                 "validated_at": self.validated_at.isoformat(), "ok": self.ok,
+                "offline_until": self.offline_until and self.offline_until.isoformat(),
                 "signatures": [s.to_dict() for s in self.signatures],
                 "timestamps": [t.to_dict() for t in self.timestamps]}
 
@@ -160,7 +162,7 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
     timestamps = tuple(_check_timestamp(emb, context) for emb in stamps)
     return Report(sha256=sha256(pdf), size=len(pdf), revisions=reader.xrefs.total_revisions,
                   signatures=signatures, timestamps=timestamps,
-                  validated_at=timing.validation_time)
+                  validated_at=timing.validation_time, offline_until=offline.offline_until(reader))
 
 
 def embedded_certificates(pdf: bytes) -> list[x509.Certificate]:

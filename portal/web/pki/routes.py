@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from flask import Blueprint, Response, abort, render_template, request
 
 from portal.extensions import csrf
-from portal.services import trust
+from portal.services import offline_kit, trust
 
 bp = Blueprint("pki", __name__, url_prefix="/pki")
 
@@ -24,7 +24,15 @@ def index():
     for role in ("root", "signing_ca", "seal", "tsa"):
         cert = getattr(auth, role).cert
         certs.append((role, cert, cert.fingerprint(hashes.SHA256()).hex(":")))
-    return render_template("pki/index.html", certs=certs)
+    return render_template("pki/index.html", certs=certs,
+                           offline_days=trust.checking("").offline_days)
+
+
+@bp.get("/verify-kit.zip")
+def verify_kit():
+    return Response(offline_kit.kit(), mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="verify-kit.zip"',
+                             "Cache-Control": "max-age=3600"})
 
 
 @bp.get("/<role>.crt")
