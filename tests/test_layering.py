@@ -25,7 +25,7 @@ STDLIB = sys.stdlib_module_names | {"__future__"}
 LAYERS = {
     "portal.config": (set(), set()),
     "portal.extensions": ({"portal.models.base"}, {
-        "flask_babel", "flask_login", "flask_migrate", "flask_sqlalchemy", "flask_wtf"}),
+        "flask", "flask_babel", "flask_login", "flask_migrate", "flask_sqlalchemy", "flask_wtf"}),
     "portal.database": ({"portal.models"}, {"sqlalchemy", "limits", "psycopg"}),
     "portal.labels": ({"portal.models"}, {"flask_babel"}),
     "portal.tasks": (set(), {"flask", "huey"}),

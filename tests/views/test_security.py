@@ -34,6 +34,42 @@ def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth, cre
     assert response.status_code == 400
 
 
+def _change_name(auth, **headers):
+    return auth.post("/account/", {"name": "Overgenomen", "locale": "nl"},
+                     token_from="/account/", headers=headers)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://aanvaller.example"},
+    {"Origin": "null"},  # a sandboxed frame or a data: page
+    {"Referer": "https://aanvaller.example/form.html"},
+    {"Origin": "http://localhost.aanvaller.example"},
+])
+def test_a_valid_csrf_token_from_another_site_is_refused(auth, create_org, create_user,
+                                                         headers):
+    user = create_user(create_org(), Role.CUSTOMER_OWNER, name="Petra Jansen")
+    auth.login(user.email)
+    response = _change_name(auth, **headers)
+    assert response.status_code == 400
+    assert "andere plek" in response.get_data(as_text=True)
+    assert "Overgenomen" not in auth.client.get("/account/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost"},  # the portal itself, as the browser reached it
+    {"Origin": "http://127.0.0.1:5000"},  # PUBLIC_URL
+    {"Referer": "http://localhost/account/"},
+    {},  # neither header: a script or a privacy tool; the token alone decides
+])
+def test_a_valid_csrf_token_from_the_portal_itself_is_accepted(app, auth, create_org,
+                                                                create_user, headers):
+    app.config["PUBLIC_URL"] = "http://127.0.0.1:5000"
+    user = create_user(create_org(), Role.CUSTOMER_OWNER, name="Petra Jansen")
+    auth.login(user.email)
+    response = _change_name(auth, **headers)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
 def test_pages_carry_strict_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
