@@ -75,6 +75,8 @@ class User(Base, OrgOwned):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # New with every reset request: only the newest link works (see services.accounts).
+    reset_nonce: Mapped[str | None] = mapped_column(String(32))
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(

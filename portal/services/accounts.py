@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -184,8 +185,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    # Changes with every new password, which makes a reset token single-use.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+    # Changes with every new password (a link works once; a password change voids it) and
+    # with every new request (only the newest link works).
+    return hashlib.sha256(f"{user.password_hash}:{user.reset_nonce or ''}".encode()
+                          ).hexdigest()[:20]
 
 
 def request_password_reset(email: str, actor: Actor) -> None:
@@ -197,6 +200,7 @@ def request_password_reset(email: str, actor: Actor) -> None:
     user = find_user(email)
     known = user is not None and user.active
     target = user if known else User(id=0, email=normalise_email(email), name="", password_hash="")
+    target.reset_nonce = secrets.token_hex(16)  # voids the links sent before
     token = _serializer().dumps([target.id, _fingerprint(target)])
     minutes = current_app.config["RESET_TOKEN_SECONDS"] // 60
     if known:

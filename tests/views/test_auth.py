@@ -211,6 +211,30 @@ def test_password_reset_link_works_once(client, auth, mailbox, user):
     assert auth.login(user.email).status_code == 200  # old password is gone
 
 
+def _request_reset(client, mailbox, email: str) -> str:
+    client.post("/password/forgot", data={
+        "csrf_token": csrf_token(client, "/password/forgot"), "email": email})
+    return mailbox.link(email, "/password/reset/")
+
+
+def test_only_the_newest_reset_link_works(client, mailbox, user):
+    first = _request_reset(client, mailbox, user.email)
+    second = _request_reset(client, mailbox, user.email)
+    assert first != second
+    assert client.get(first).status_code == 410
+    assert client.get(second).status_code == 200
+
+
+def test_a_password_change_voids_a_reset_link_sent_before(auth, mailbox, user):
+    link = _request_reset(auth.another().client, mailbox, user.email)
+    auth.login(user.email)
+    changed = auth.post("/account/password", {"current_password": PASSWORD,
+                                              "password": "een heel ander lang wachtwoord"},
+                        token_from="/account/password")
+    assert changed.status_code == 302
+    assert auth.another().client.get(link).status_code == 410
+
+
 def test_password_reset_answers_the_same_for_unknown_addresses(client, mailbox, user):
     pages = []
     for email in (user.email, "nobody@example.com"):
