@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -24,7 +25,12 @@ RESET_SALT = "password-reset"
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """An address as people mean it: one Unicode form (NFC), lower case, no outer spaces.
+
+    "jürgen@…" typed on a Mac may arrive as u + combining diaeresis (NFD), on Windows as
+    one "ü" (NFC); both are the same person's address.
+    """
+    return unicodedata.normalize("NFC", (email or "").strip()).lower()
 
 
 def find_user(email: str) -> User | None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Role, User
+from tests.helpers import csrf_token
 
 
 @pytest.fixture
@@ -38,6 +39,30 @@ def test_owner_invites_a_colleague_who_joins_the_same_organization(client, auth,
                          token_from="/organization/invite")
     assert response.status_code == 302
     assert "Eigen B.V." in mailbox.text(mailbox.last("nina@eigen.nl"))
+
+
+NFC, NFD = "jürgen@eigen.nl", "ju\u0308rgen@eigen.nl"  # one address, two Unicode forms
+
+
+def test_an_address_in_another_unicode_form_is_the_same_address(auth, client, team, mailbox,
+                                                                 create_user):
+    owner, *_ = team
+    assert NFC != NFD
+    auth.login(owner.email)
+    first = auth.post("/organization/invite", {"name": "Jürgen", "email": NFD,
+                                               "role": "customer_member"},
+                      token_from="/organization/invite")
+    assert first.status_code == 302
+    assert mailbox.to(NFC)  # stored and sent in the composed form
+    second = auth.post("/organization/invite", {"name": "Jürgen", "email": NFC,
+                                                "role": "customer_member"},
+                       token_from="/organization/invite").get_data(as_text=True)
+    assert "nog een uitnodiging open" in second  # the same invitation, not a second one
+    jurgen = create_user(owner.organization, Role.CUSTOMER_MEMBER, email=NFC, name="Jürgen")
+    assert auth.another().login(NFD).status_code == 302  # signs in typed either way
+    client.post("/password/forgot", data={"csrf_token": csrf_token(client, "/password/forgot"),
+                                          "email": NFD.upper()})
+    assert len(mailbox.to(jurgen.email)) == 2  # the invitation and the reset link
 
 
 def test_invite_form_keeps_input_and_explains_errors(auth, team, create_staff):
