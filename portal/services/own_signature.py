@@ -14,9 +14,11 @@ from portal.documents.pades import validation
 from portal.models import PreparedDocument, SignedAgreement, SigningMethod, User, utcnow
 from portal.services import (
     ServiceError,
+    alerts,
     preparation,
     signed_copies,
     signing,
+    storage,
     trust,
     verification,
 )
@@ -86,6 +88,11 @@ def accept(prepared: PreparedDocument, data: bytes, user: User,
         log.exception("countersigning %s failed", prepared.public_id)
         raise signing.SigningFailed(_("Countersigning failed on our side; nothing was stored. "
                                       "Please try again in a few minutes.")) from error
+    except storage.StorageUnavailable as error:
+        alerts.storage_fault("countersigning", error, actor)
+        raise signing.SigningFailed(_(
+            "Countersigning failed on our side: the document could not be stored, so nothing "
+            "was stored. Voxio's staff have been alerted; please try again later.")) from error
 
 
 def _countersign(prepared: PreparedDocument, data: bytes, user: User,

@@ -34,6 +34,7 @@ from portal.models import (
 from portal.services import (
     ServiceError,
     agreements,
+    alerts,
     audit,
     choice_exports,
     integrity,
@@ -116,20 +117,27 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
         data = pdf.render_frozen(fresh)
     except pdf.RenderError as error:
         raise Unprintable(fresh) from error
-    with storage.staged():
-        key = storage.put(data, "prepared")
-        prepared = PreparedDocument(
-            organization_id=org.id, public_id=fresh.document_id, revision_id=rev.id,
-            template_id=template.id, created_at=now, created_by_id=user.id,
-            signatory_name=signatory.name, signatory_function=signatory.function,
-            sha256=validation.sha256(data), size=len(data), file_key=key,
-            content=fresh.to_json())
-        db.session.add(prepared)
-        db.session.flush()
-        audit.record("agreement.prepared", actor=actor, organization=org, obj=prepared,
-                     details={"document": prepared.public_id, "revision": rev.number,
-                              "template": template.version, "sha256": prepared.sha256})
-        db.session.commit()
+    try:
+        with storage.staged():
+            key = storage.put(data, "prepared")
+            prepared = PreparedDocument(
+                organization_id=org.id, public_id=fresh.document_id, revision_id=rev.id,
+                template_id=template.id, created_at=now, created_by_id=user.id,
+                signatory_name=signatory.name, signatory_function=signatory.function,
+                sha256=validation.sha256(data), size=len(data), file_key=key,
+                content=fresh.to_json())
+            db.session.add(prepared)
+            db.session.flush()
+            audit.record("agreement.prepared", actor=actor, organization=org, obj=prepared,
+                         details={"document": prepared.public_id, "revision": rev.number,
+                                  "template": template.version, "sha256": prepared.sha256})
+            db.session.commit()
+    except storage.StorageUnavailable as error:
+        db.session.rollback()
+        alerts.storage_fault("preparing", error, actor)
+        raise ServiceError(_("The document could not be stored on our side, so it cannot be "
+                             "reviewed yet. Your choices are saved. Voxio's staff have been "
+                             "alerted; please try again later.")) from error
     return prepared
 
 

@@ -31,8 +31,10 @@ from portal.models import (
 from portal.services import (
     ServiceError,
     ServiceErrors,
+    alerts,
     preparation,
     signed_copies,
+    storage,
     trust,
 )
 from portal.services.context import Actor
@@ -70,6 +72,11 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
         raise SigningFailed(_(
             "Signing failed on our side; nothing was signed or stored. Please try again in a "
             "few minutes. If it keeps failing, contact Voxio support.")) from error
+    except storage.StorageUnavailable as error:
+        alerts.storage_fault("signing", error, actor)
+        raise SigningFailed(_(
+            "Signing failed on our side: the signed document could not be stored, so nothing "
+            "was signed. Voxio's staff have been alerted; please try again later.")) from error
 
 
 def _ceremony(prepared: PreparedDocument, confirmation: Confirmation, user: User,

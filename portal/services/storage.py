@@ -25,6 +25,10 @@ class StorageError(RuntimeError):
     """A stored file is missing or fails authentication."""
 
 
+class StorageUnavailable(StorageError):
+    """A file could not be written: a read-only folder, a full disk, an I/O error."""
+
+
 def root() -> Path:
     return Path(current_app.config["FILES_PATH"])
 
@@ -40,8 +44,12 @@ def put(data: bytes, kind: str) -> str:
     """Encrypt and store ``data``; returns its key."""
     key = f"{kind}/{secrets.token_hex(16)}"
     path = _path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, app_keyring().encrypt(data, associated=key.encode()))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, app_keyring().encrypt(data, associated=key.encode()))
+    except OSError as error:
+        raise StorageUnavailable(f"cannot write a {kind} document: "
+                                 f"{error.strerror or error}") from error
     written = _staging.get()
     if written is not None:
         written.append(key)
