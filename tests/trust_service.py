@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from certomancer.integrations.animator import Animator, AnimatorArchStore
@@ -112,6 +113,11 @@ class TrustService:
     root_pem: Path  # the root to trust (TSA_TRUST_ROOTS, EXTRA_TRUST_ROOTS)
     folder: Path
     arch: object
+    animator: Animator | None = None
+
+    def set_clock(self, at: datetime | None) -> None:
+        """Let the TSA, the OCSP responder and the CRLs answer as at ``at`` (None: now)."""
+        self.animator.fixed_time = at
 
     def certificate(self, label: str) -> x509.Certificate:
         return x509.load_der_x509_certificate(self.arch.get_cert(label).dump())
@@ -154,7 +160,7 @@ def serve(folder: Path) -> Iterator[TrustService]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield TrustService(f"http://127.0.0.1:{port}/trust/tsa/tsa", root_pem, folder, arch)
+        yield TrustService(f"http://127.0.0.1:{port}/trust/tsa/tsa", root_pem, folder, arch, app)
     finally:
         server.shutdown()
         thread.join(5)

@@ -26,9 +26,17 @@ class RenewalResult:
     failed: list[tuple[str, str]]
 
 
-def renew_after(last_stamp: datetime) -> datetime:
-    """When a file stamped at ``last_stamp`` is due for a fresh archive timestamp."""
-    return last_stamp + timedelta(days=current_app.config["TIMESTAMP_RENEW_DAYS"])
+RENEW_MARGIN = timedelta(days=7)  # renew this long before a file's own proof runs out
+
+
+def renew_after(last_stamp: datetime, offline_until: datetime | None = None) -> datetime:
+    """When a file stamped at ``last_stamp`` is due for a fresh archive timestamp: after the
+    set interval, or earlier if the proof it carries for that timestamp runs out sooner (a
+    trust service's short-lived CRLs), but never sooner than a day (the file grows with each)."""
+    due = last_stamp + timedelta(days=current_app.config["TIMESTAMP_RENEW_DAYS"])
+    if offline_until is not None:
+        due = min(due, max(offline_until - RENEW_MARGIN, last_stamp + timedelta(days=1)))
+    return due
 
 
 def offline_until(pdf: bytes) -> datetime | None:
@@ -71,18 +79,26 @@ def renew(agreement: SignedAgreement, actor: Actor, now: datetime | None = None)
     data = integrity.checked(storage.get(file.file_key), file.sha256, file.file_key)
     auth = trust.authority()
     certs = [auth.signing_ca.cert, auth.tsa.cert, auth.seal.cert]
+    # certificates from elsewhere (a customer's own, an external seal or TSA): their CAs are
+    # asked for fresh proof; ours is made here
+    fetch = trust.external_tsa() or trust.from_elsewhere(validation.embedded_certificates(data))
     fresh = signing.renew(data, trust.timestamper(at=now if not trust.external_tsa() else None),
                           trust_roots=trust.trust_roots(),
                           revocation=trust.revocation(certs, now), at=now,
-                          allow_fetching=trust.external_tsa())
+                          allow_fetching=fetch)
+    report = validation.inspect(fresh, trust.trust_roots(), at=now)
+    if not report.ok:  # never replace a copy that validates with one that does not
+        raise signing.SigningError("the renewed file does not validate: " + "; ".join(
+            f"{c.field or c.signer}: {c.verdict} {c.problem}".strip()
+            for c in (*report.signatures, *report.timestamps) if c.verdict != "passed"))
     sha = validation.sha256(fresh)
     with storage.staged():
         key = storage.put(fresh, "signed")
         new = AgreementFile(organization_id=agreement.organization_id, agreement_id=agreement.id,
                             version=file.version + 1, reason=FileReason.RENEWED, sha256=sha,
                             size=len(fresh), file_key=key, last_timestamp_at=now,
-                            renew_after=renew_after(now), created_at=now,
-                            offline_until=offline_until(fresh))
+                            renew_after=renew_after(now, report.offline_until),
+                            created_at=now, offline_until=report.offline_until)
         db.session.add(new)
         told = _last_announced(agreement)
         if told is None or told.offline_until is None or \

@@ -61,7 +61,7 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
             db.session.add(AgreementFile(
                 organization_id=org.id, agreement_id=agreement.id, version=1,
                 reason=FileReason.SIGNED, sha256=sha, size=len(signed), file_key=key,
-                last_timestamp_at=now, renew_after=renewal.renew_after(now),
+                last_timestamp_at=now, renew_after=renewal.renew_after(now, offline_until),
                 offline_until=offline_until, announced_at=now))
             if issued is not None:
                 trust.record_issued(issued, CertificatePurpose.SIGNATORY, org.id)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from flask import current_app
 from pyhanko.sign import signers
@@ -188,6 +189,12 @@ def revocation(certs: Iterable[x509.Certificate], now: datetime) -> signing.Revo
     return signing.Revocation(tuple(crls), tuple(ocsps))
 
 
+def from_elsewhere(certs: Iterable[x509.Certificate]) -> bool:
+    """Whether any of ``certs`` was issued outside the embedded PKI (its own root aside)."""
+    auth = authority()
+    return any(not _is_ours(auth, c) and c != auth.root.cert for c in certs)
+
+
 def validation_data(certs: Iterable[x509.Certificate], now: datetime) -> signing.Revocation:
     """CRLs and OCSP answers for any certificates: ours made here, others' fetched from
     their CAs (a customer's own signing certificate, its timestamp authority)."""
@@ -288,13 +295,42 @@ def seal() -> Iterator[Seal]:
         return
     if cfg.get("SEAL_PKCS12_PATH"):
         password = cfg.get("SEAL_PKCS12_PASSWORD")
+        chain = x509.load_pem_x509_certificates(Path(cfg["SEAL_CHAIN"]).read_bytes()) \
+            if cfg.get("SEAL_CHAIN") else ()
         signer = signing.pkcs12_signer(Path(cfg["SEAL_PKCS12_PATH"]).read_bytes(),
-                                       password.encode() if password else None)
+                                       password.encode() if password else None, chain)
         yield Seal(signer, _subject(signer), _is_ours(authority(), _cert_of(signer)))
         return
     auth = authority()
     signer = signing.credential_signer(auth.seal, auth.chain(auth.seal.cert))
     yield Seal(signer, auth.seal.cert.subject.rfc4514_string(), True)
+
+
+def certificates_in_use() -> list[x509.Certificate]:
+    """The seal's and the timestamp service's certificates as configured, with the CA
+    certificates above them that we know of (what the public PKI page lists)."""
+    cfg = current_app.config
+    auth = authority()
+    certs: list[x509.Certificate] = []
+    if cfg.get("SEAL_PKCS12_PATH"):
+        password = cfg.get("SEAL_PKCS12_PASSWORD")
+        _key, cert, extra = pkcs12.load_key_and_certificates(
+            Path(cfg["SEAL_PKCS12_PATH"]).read_bytes(), password.encode() if password else None)
+        certs += [cert, *(extra or ())]
+    if cfg.get("SEAL_CHAIN"):
+        certs += x509.load_pem_x509_certificates(Path(cfg["SEAL_CHAIN"]).read_bytes())
+    if not (cfg.get("SEAL_PKCS12_PATH") or cfg.get("SEAL_PKCS11_MODULE")):
+        certs.append(auth.seal.cert)
+    if external_tsa():
+        if cfg.get("TSA_TRUST_ROOTS"):
+            certs += x509.load_pem_x509_certificates(Path(cfg["TSA_TRUST_ROOTS"]).read_bytes())
+    else:
+        certs.append(auth.tsa.cert)
+    unique: list[x509.Certificate] = []
+    for cert in certs:
+        if cert not in unique:
+            unique.append(cert)
+    return unique
 
 
 def _seal_chain() -> list[x509.Certificate]:

@@ -86,15 +86,17 @@ def credential_signer(credential: Credential,
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c) for c in chain]))
 
 
-def pkcs12_signer(data: bytes, passphrase: bytes | None) -> signers.Signer:
-    """A pyHanko signer from a PKCS#12 file (an organization's seal, say)."""
+def pkcs12_signer(data: bytes, passphrase: bytes | None,
+                  chain: Iterable[x509.Certificate] = ()) -> signers.Signer:
+    """A pyHanko signer from a PKCS#12 file (an organization's seal, say); ``chain`` adds the
+    CA certificates a file without them leaves out."""
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError as error:
         raise SigningError(f"cannot read the PKCS#12 seal: {error}") from error
     if key is None or cert is None:
         raise SigningError("the PKCS#12 file holds no key and certificate")
-    return credential_signer(Credential(cert, key), extra or ())
+    return credential_signer(Credential(cert, key), [*(extra or ()), *chain])
 
 
 @speedups.gc_paused

@@ -7,7 +7,7 @@ import base64
 import binascii
 
 from cryptography.hazmat.primitives import hashes, serialization
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from portal.extensions import csrf
 from portal.services import offline_kit, trust
@@ -21,9 +21,16 @@ PUBLISHED = ("root", "signing_ca")
 def index():
     auth = trust.authority()
     certs = []
+    in_use = trust.certificates_in_use()
     for role in ("root", "signing_ca", "seal", "tsa"):
         cert = getattr(auth, role).cert
-        certs.append((role, cert, cert.fingerprint(hashes.SHA256()).hex(":")))
+        if role in ("root", "signing_ca") or cert in in_use:
+            certs.append((url_for("pki.certificate", role=role), cert,
+                          cert.fingerprint(hashes.SHA256()).hex(":")))
+    # roots and certificates from a trust service (a qualified seal, an external TSA)
+    for cert in in_use:
+        if all(cert != c for _url, c, _f in certs):
+            certs.append((None, cert, cert.fingerprint(hashes.SHA256()).hex(":")))
     return render_template("pki/index.html", certs=certs,
                            offline_days=trust.checking("").offline_days)
 
