@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign import attributes
 
-from portal.documents.pades import speedups
+from portal.documents.pades import speedups, speedups_reading
 from tests.documents.test_signing import _append_content_change, sign_both
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,8 @@ def test_install_puts_every_speedup_in_place():
     assert HistoricalResolver._load_reverse_xref_cache is speedups.load_reverse_xref_cache
     assert x509.Name.__eq__ is speedups.name_eq
     assert attributes.as_signing_certificate_v2 is speedups.signing_certificate_v2
+    assert generic.NameObject.read_from_stream is speedups_reading.read_name_from_stream
+    assert generic.IndirectObject.read_from_stream is speedups_reading.read_reference_from_stream
 
 
 def test_name_comparison_is_unchanged():
@@ -151,3 +153,75 @@ def test_reverse_xref_table_refuses_a_circular_page_tree(unsigned):
         with pytest.raises(PdfReadError):
             load(reader.get_historical_resolver(1))
     assert isinstance(kids, generic.ArrayObject)
+
+
+def _read_both(original, fast, data: bytes, *args):
+    results = []
+    for reader in (original, fast):
+        stream = io.BytesIO(data)
+        try:
+            value = reader(stream, *args)
+            results.append((type(value), repr(value), stream.tell()))
+        except (PdfReadError, PdfStreamError) as error:
+            results.append((type(error), stream.tell()))
+    return results
+
+
+@pytest.mark.parametrize("data", [
+    b"/Type", b"/Type/Page", b"/Type /Page", b"/A#20B ", b"/A#2", b"/A#zz>", b"/", b"/ x",
+    b"/\x80abc ", b"/caf\xc3\xa9 ", b"/Lang(nl)", b"/K[1 2]", b"/F1\r\n", b"/a%comment",
+    b"Type", b"/" + b"x" * 300 + b">>", b"/x" + b"#41" * 50 + b"\x00",
+])
+def test_names_read_as_pyhanko_reads_them(data):
+    original, fast = _read_both(speedups_reading.original_read_name,
+                                speedups_reading.read_name_from_stream, data)
+    assert original == fast
+
+
+def test_random_names_match():
+    rng = random.Random(11)
+    alphabet = b"abcXYZ019#.-_~!*\x80\xe9 /()<>[]{}%\n\x00"
+    for _ in range(500):
+        data = b"/" + bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        original, fast = _read_both(speedups_reading.original_read_name,
+                                    speedups_reading.read_name_from_stream, data)
+        assert original == fast, data
+
+
+@pytest.mark.parametrize("data", [
+    b"12 0 R", b"12 0 R>>", b"12 0 R/Next", b"3  0\nR]", b"3 0 \x00R", b"3\t0\r\nR ",
+    b"3 0 %c\nR", b"0 0 R", b"12 0 X", b"12 0", b"12\x0b0 R", b"007 00 R ", b"1 2 R",
+])
+def test_references_read_as_pyhanko_reads_them(data):
+    class Handler:  # what container_ref.get_pdf_handler() gives the reference
+        pass
+
+    class Container:
+        def get_pdf_handler(self):
+            return handler
+
+    handler = Handler()
+    original, fast = _read_both(speedups_reading.original_read_reference,
+                                speedups_reading.read_reference_from_stream, data, Container())
+    assert original == fast
+
+
+def test_integrity_info_is_computed_once_and_equal(authority, unsigned):
+    """Each signature's difference analysis runs once per reader, with pyHanko's result."""
+    signed, _customer = sign_both(authority, unsigned)
+    changed = _append_content_change(signed, zlib.compress(b"BT /F1 12 Tf (X) Tj ET"))
+    speedups.install()
+    for data in (signed, changed):
+        theirs = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        ours = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        for expected, actual in zip(theirs, ours, strict=True):
+            speedups.original_compute_integrity_info(expected)
+            speedups.compute_integrity_info(actual)
+            first = actual.diff_result
+            speedups.compute_integrity_info(actual)
+            speedups.compute_integrity_info(actual, skip_diff=True)
+            assert actual.diff_result is first  # not computed again
+            assert actual.summarise_integrity_info().keys() == \
+                expected.summarise_integrity_info().keys()
+            assert repr(actual.summarise_integrity_info()) == \
+                repr(expected.summarise_integrity_info())

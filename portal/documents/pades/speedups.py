@@ -15,7 +15,11 @@ syntax (PDF 32000-1 §7.3.4.3: hex digits, white space ignored, an odd final dig
 
 5. Cyclic garbage collection: see :func:`gc_paused`.
 
-Nothing is patched on import: :func:`install` puts 1 to 4 in place, once, at start-up.
+6. PDF names and indirect references: see :mod:`.speedups_reading`.
+
+7. The difference analysis of a signature, done once: see :func:`compute_integrity_info`.
+
+Nothing is patched on import: :func:`install` puts all but 5 in place, once, at start-up.
 tests/documents/test_speedups.py checks them against the originals.
 """
 
@@ -32,6 +36,10 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError
 from pyhanko.pdf_utils.reader import HistoricalResolver, RawPdfPath
 from pyhanko.sign import attributes
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from . import speedups_reading
 
 _WHITESPACE = b" \t\r\n\x0c\x00"
 _HEX = re.compile(rb"[0-9a-fA-F]*")
@@ -250,9 +258,70 @@ def load_reverse_xref_cache(self: HistoricalResolver) -> None:
                     visit(value, (*path, ix), in_struct_tree)
 
     visit_children(self.trailer_view, (), False)
-    self._indirect_object_access_cache = {
-        generic.Reference(ref.idnum, ref.generation, self): {RawPdfPath(*p) for p in paths}
-        for ref, paths in collected.items()}
+    self._indirect_object_access_cache = _PathsByRef(
+        (generic.Reference(ref.idnum, ref.generation, self), frozenset(paths))
+        for ref, paths in collected.items())
+
+
+class _PathsByRef(dict):
+    """pyHanko's table of paths per object, each object's paths made :class:`RawPdfPath`
+    objects only when asked for: the difference analysis asks about the few objects a later
+    revision overrides, and building (and hashing) a path object for every path to each of
+    350 objects cost as much as finding them. Reads exactly like the plain dict it stands
+    for."""
+
+    __slots__ = ()
+
+    def __getitem__(self, ref):
+        paths = dict.__getitem__(self, ref)
+        if isinstance(paths, frozenset):  # not asked for before
+            paths = {RawPdfPath(*p) for p in paths}
+            dict.__setitem__(self, ref, paths)
+        return paths
+
+    def get(self, ref, default=None):
+        try:
+            return self[ref]
+        except KeyError:
+            return default
+
+    def values(self):
+        return [self[ref] for ref in self]
+
+    def items(self):
+        return [(ref, self[ref]) for ref in self]
+
+    def __eq__(self, other):
+        return isinstance(other, dict) and dict(self.items()) == dict(other.items())
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+
+original_compute_integrity_info = EmbeddedPdfSignature.compute_integrity_info
+
+
+def compute_integrity_info(self: EmbeddedPdfSignature, diff_policy=None,
+                           skip_diff: bool = False) -> None:
+    """pyHanko's integrity check of one signature (digest, coverage, difference analysis of
+    every later revision), not done again for the same signature object.
+
+    A long-term validation runs it for every signature and timestamp in the file, to collect
+    proof of existence, each time it validates one signature: with two signatures the
+    difference analysis of every revision ran twice (pyHanko's own comment says as much).
+    The result depends only on the file's bytes, the signature and the policy, so a second
+    call with the same policy (or one that skips the analysis, which keeps the earlier
+    result in pyHanko's code too) leaves everything exactly as a new run would.
+    """
+    policy = diff_policy or DEFAULT_DIFF_POLICY
+    done = self.__dict__.get("_speedups_integrity")
+    if self._integrity_checked and done is not None and (skip_diff or done is policy):
+        return
+    original_compute_integrity_info(self, diff_policy, skip_diff)
+    if not skip_diff:
+        self._speedups_integrity = policy
 
 
 original_signing_certificate_v2 = attributes.as_signing_certificate_v2
@@ -294,7 +363,7 @@ def gc_paused(func):
 
 
 def install() -> None:
-    """Put 1 to 4 in place of pyHanko's and asn1crypto's own, for the whole process.
+    """Put 1 to 4, 6 and 7 in place of pyHanko's and asn1crypto's own, for the whole process.
 
     Importing this module changes nothing; the application calls this once at start-up.
     Calling it again changes nothing either. (5 is a decorator the engine applies itself.)
@@ -305,6 +374,10 @@ def install() -> None:
     x509.Name.human_friendly = property(name_human_friendly)
     HistoricalResolver._load_reverse_xref_cache = load_reverse_xref_cache
     attributes.as_signing_certificate_v2 = signing_certificate_v2
+    generic.NameObject.read_from_stream = staticmethod(speedups_reading.read_name_from_stream)
+    generic.IndirectObject.read_from_stream = staticmethod(
+        speedups_reading.read_reference_from_stream)
+    EmbeddedPdfSignature.compute_integrity_info = compute_integrity_info
 
 
 def installed() -> bool:

@@ -12,7 +12,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
@@ -91,7 +91,7 @@ class SignatureCheck:
         return self.kind == "signature" and self.later_changes == "other"
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict deep-copies
         for key in ("signing_time", "timestamp"):
             data[key] = data[key].isoformat() if data[key] else None
         data["ok"] = self.ok
@@ -336,7 +336,7 @@ def _check(emb, kind: str, status, indication, level: str, ts) -> SignatureCheck
                else FAILED if isinstance(indication, AdESFailure) else INDETERMINATE)
     coverage = getattr(status, "coverage", None)
     return SignatureCheck(
-        field=emb.field_name or "", kind=kind,
+        field=str(emb.field_name or ""), kind=kind,  # a plain str: no link to the reader
         signer=_first(subject.get("common_name")),
         organization=_first(subject.get("organization_name")),
         email=_first(subject.get("email_address")),
