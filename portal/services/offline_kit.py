@@ -14,9 +14,12 @@ from importlib import metadata, resources
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 
+from portal.documents.contract.wording import grouped
 from portal.services import trust
 
-LIBRARIES = ("pyHanko", "pyhanko-certvalidator", "asn1crypto", "cryptography")
+# what the engine imports (requests: pyhanko-certvalidator's fetcher, imported though never
+# used offline); pip brings their own dependencies
+LIBRARIES = ("pyHanko", "pyhanko-certvalidator", "asn1crypto", "cryptography", "requests")
 PACKAGE = "portal.documents.pades"
 # a fixed date inside the zip: the same portal gives the same bytes
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
@@ -30,8 +33,11 @@ certificate(s) in this kit: no portal, no network. The same engine as the portal
 1. Python 3.11 or newer, then:   pip install -r requirements.txt
 2. In this folder:
    python -m portal.documents.pades.verify agreement.pdf --trust root.pem
-   Options: --at 2027-06-01 (check as of a date), --json (machine-readable report).
-   Exit status 0: every signature is valid and trusted; 1: not; 2: the file cannot be read.
+   Options: --at 2027-06-01 (check as of a date), --json (machine-readable report),
+   --verbose (pyHanko's own messages).
+   Exit status 0: every signature is valid and trusted; 1: not valid; 2: the file cannot be
+   read; 3: the signatures are intact, but the proof in this copy ran out before the date
+   checked (check it online, or fetch a renewed copy).
 
 Compare the fingerprints below with the ones printed in the agreement and published at
 {pki_url}
@@ -57,8 +63,8 @@ def kit() -> bytes:
     files = {
         "README.txt": README.format(
             pki_url=current_app.config["PUBLIC_URL"].rstrip("/") + "/pki/",
-            roots="\n".join(f"  {name}\n  SHA-256 {fingerprint}" for name, fingerprint
-                            in roots.roots)).encode(),
+            roots="\n".join(f"  {name}\n  SHA-256 {grouped(fingerprint)}"
+                             for name, fingerprint in roots.roots)).encode(),
         "requirements.txt": "".join(f"{name}=={metadata.version(name)}\n"
                                     for name in LIBRARIES).encode(),
         "root.pem": pem,
@@ -73,5 +79,6 @@ def kit() -> bytes:
         for name, data in files.items():
             info = zipfile.ZipInfo(f"verify-kit/{name}", ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16  # readable by all once unpacked
             archive.writestr(info, data)
     return out.getvalue()

@@ -162,7 +162,7 @@ def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime
                            o.created_at.date(), o.status, o.resolution or "")
             for o in reversed(objections.for_organization(org))),
         choices_json=choice_exports.as_json(org, rev),
-        checking=trust.checking(mail.link("pki.index")),
+        checking=trust.checking(mail.link("pki.index"), mail.link("verify.check")),
     )
 
 

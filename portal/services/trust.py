@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from portal.database import upsert_insert
 from portal.documents.contract.frozen import Checking
+from portal.documents.contract.wording import grouped
 from portal.documents.pades import pkcs11, pki, signing, timestamps
 from portal.extensions import db
 from portal.models import CertificatePurpose, IssuedCertificate, utcnow
@@ -240,7 +241,12 @@ def trust_roots() -> list[x509.Certificate]:
     return roots
 
 
-def checking(pki_url: str) -> Checking:
+def grouped_fingerprint(cert: x509.Certificate) -> str:
+    """A certificate's SHA-256 fingerprint in groups of eight, as the PDF prints it."""
+    return grouped(cert.fingerprint(hashes.SHA256()).hex())
+
+
+def checking(pki_url: str, upload_url: str = "") -> Checking:
     """What the PDF tells someone holding only the file: which roots to trust, for how long
     a copy's own proof lasts (known for the embedded TSA only), how often it is renewed."""
     roots, seen = [], set()
@@ -253,7 +259,7 @@ def checking(pki_url: str) -> Checking:
                           fingerprint))
     return Checking(pki_url=pki_url, roots=tuple(roots),
                     offline_days=0 if external_tsa() else pki.ROOT_CRL_VALIDITY.days,
-                    renew_days=current_app.config["TIMESTAMP_RENEW_DAYS"])
+                    renew_days=current_app.config["TIMESTAMP_RENEW_DAYS"], upload_url=upload_url)
 
 
 def timestamper(at: datetime | None = None) -> TimeStamper:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
 from datetime import timedelta
+from importlib import metadata
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from flask_babel import force_locale, format_date
+from packaging.requirements import Requirement
 from sqlalchemy import select
 
 from portal.documents.contract import wording
@@ -53,6 +56,8 @@ def test_a_copy_downloaded_at_signing_says_it_can_be_checked_offline_for_a_year(
     checked = auth.another().post("/verify", {"file": (io.BytesIO(signed), "x.pdf")},
                                   token_from="/verify").get_data(as_text=True)
     assert "zonder het portaal" in checked and until in checked
+    status = auth.another().client.get(f"/verify/{file.agreement.public_id}")
+    assert until in status.get_data(as_text=True)
     stored = auth.client.get("/agreement/signed/1/report?format=json").json
     assert stored["offline_until"].startswith(file.offline_until.date().isoformat())
 
@@ -114,7 +119,61 @@ def test_the_offline_kit_checks_a_file_on_a_machine_without_the_portal(client, s
     report = json.loads(run("--json").stdout)
     late = (report["offline_until"][:10])
     after = run("--at", f"{int(late[:4]) + 1}{late[4:]}")
-    assert after.returncode == 1 and "NOT VALID" in after.stdout
+    assert after.returncode == 3 and "CANNOT BE CONFIRMED OFFLINE" in after.stdout
+    assert after.stderr == ""  # pyHanko's retries stay quiet without --verbose
+    start = signed.index(b"Verwerkersovereenkomst", 2000)
+    (tmp_path / "tampered.pdf").write_bytes(signed[:start] + b"X" + signed[start + 1:])
+    tampered = subprocess.run([sys.executable, "-m", "portal.documents.pades.verify",
+                               str(tmp_path / "tampered.pdf"), "--trust", "root.pem"],
+                              cwd=folder, capture_output=True, text=True, timeout=120)
+    assert tampered.returncode == 1 and "NOT VALID: the file was changed" in tampered.stdout
+
+
+IMPORTED = """
+import json, runpy, sys
+from importlib import metadata
+before = {name.split(".")[0] for name in sys.modules}  # the interpreter's own start-up
+sys.argv = ["verify", sys.argv[1], "--trust", "root.pem"]
+try:
+    runpy.run_module("portal.documents.pades.verify", run_name="__main__")
+except SystemExit:
+    pass
+top = {name.split(".")[0] for name in sys.modules} - before - set(sys.stdlib_module_names)
+owners = metadata.packages_distributions()  # modules of no distribution: compiled internals
+print(json.dumps(sorted({d for name in top for d in owners.get(name, ())})))
+"""
+
+
+def _requirement_closure(names: list[str]) -> set[str]:
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    seen: set[str] = set()
+    todo = [norm(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in metadata.requires(name) or ():
+            requirement = Requirement(text)
+            # extras and other Pythons' needs: pip does not install them here
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(norm(requirement.name))
+    return seen
+
+
+def test_the_offline_kit_lists_every_library_its_engine_imports(client, signed, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(client.get("/pki/verify-kit.zip").data)) as archive:
+        archive.extractall(tmp_path / "kit")
+    folder = tmp_path / "kit" / "verify-kit"
+    listed = [line.split("==")[0] for line in
+              (folder / "requirements.txt").read_text().splitlines()]
+    done = subprocess.run([sys.executable, "-c", IMPORTED, str(tmp_path / "signed.pdf")],
+                          cwd=folder, capture_output=True, text=True, timeout=120)
+    imported = {re.sub(r"[-_.]+", "-", name).lower()
+                for name in json.loads(done.stdout.splitlines()[-1])}
+    assert imported - _requirement_closure(listed) == set()
 
 
 def test_customers_hear_of_a_renewed_copy_when_theirs_nears_the_end_of_its_offline_check(

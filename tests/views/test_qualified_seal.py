@@ -166,7 +166,7 @@ def test_the_verify_page_and_the_pdf_name_the_trust_service_behind_the_seal(
     text = " ".join(pdf_text(path).split())
     assert "Voxio Internet Services Namens Verwerker, met elektronisch zegel" in text
     root = qualified_seal.certificate("root").fingerprint(hashes.SHA256()).hex()
-    assert f"„Externe Root CA”, SHA-256-vingerafdruk {wording.grouped(root)}" in text
+    assert f"“Externe Root CA”, SHA-256-vingerafdruk {wording.grouped(root)}" in text
 
 
 def test_a_year_on_a_renewal_by_the_qualified_tsa_keeps_the_seal_valid(
@@ -284,7 +284,7 @@ def test_the_pki_page_lists_the_trust_services_certificates_instead_of_the_embed
     assert embedded.seal.cert.subject.rfc4514_string() not in page
     assert embedded.tsa.cert.subject.rfc4514_string() not in page
     for cert in (qualified_seal.certificate("seal"), *qualified_seal.chain()):
-        assert cert.fingerprint(hashes.SHA256()).hex(":") in page
+        assert wording.grouped(cert.fingerprint(hashes.SHA256()).hex()) in page
 
 
 def test_the_next_renewal_comes_before_the_trust_services_proof_runs_out(

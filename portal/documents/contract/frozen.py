@@ -52,6 +52,7 @@ class Checking:
     roots: tuple[tuple[str, str], ...]  # (name, SHA-256 fingerprint) of the roots to trust
     offline_days: int = 0  # how long a copy's own proof lasts after its last timestamp; 0: unknown
     renew_days: int = 0  # how often the stored copy gets a fresh archive timestamp
+    upload_url: str = ""  # the public page that checks an uploaded copy
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class FrozenDocument:
             choices_json=data["choices_json"],
             checking=Checking(data["checking"]["pki_url"],
                               tuple(tuple(root) for root in data["checking"]["roots"]),
-                              data["checking"]["offline_days"], data["checking"]["renew_days"])
+                              data["checking"]["offline_days"], data["checking"]["renew_days"],
+                              data["checking"].get("upload_url", ""))
             if data.get("checking") else None,
         )
 

@@ -78,19 +78,21 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
 
 def checking_paragraphs(frozen: FrozenDocument) -> tuple[str, ...]:
     """How to check the file: online, offline with only the file and the root, for how long."""
-    online = (f"Online: open {frozen.verify_url} of laad het bestand op de controlepagina van "
-              f"Verwerker. Die toont wie ondertekende en wanneer, of het bestand ongewijzigd is, "
-              f"en tot wanneer dit exemplaar ook offline te controleren is.")
     check = frozen.checking
+    upload = f" ({check.upload_url})" if check is not None and check.upload_url else ""
+    online = (f"Online: open {frozen.verify_url}, of upload het bestand op de controlepagina "
+              f"van Verwerker{upload}. Die toont wie ondertekende en wanneer, of het bestand "
+              f"ongewijzigd is, en tot wanneer dit exemplaar ook offline te controleren is.")
     if check is None:
         return (online,)
-    roots = "; ".join(f"„{name}”, SHA-256-vingerafdruk {grouped(fingerprint)}"
+    roots = "; ".join(f"“{name}”, SHA-256-vingerafdruk {grouped(fingerprint)}"
                       for name, fingerprint in check.roots)
-    offline = (f"Offline, met alleen dit bestand: de handtekeningen en tijdstempels leiden naar "
+    offline = (f"Offline, met alleen dit bestand en het stamcertificaat: de handtekeningen en "
+               f"tijdstempels leiden naar "
                f"{'het stamcertificaat' if len(check.roots) == 1 else 'de stamcertificaten'} "
                f"{roots}, gepubliceerd op {check.pki_url}. Vergelijk de vingerafdruk en "
                f"vertrouw het certificaat in uw pdf-lezer (in Adobe Acrobat Reader: Voorkeuren, "
-               f"Handtekeningen, Identiteiten en vertrouwde certificaten), of met de offline "
+               f"Handtekeningen, Identiteiten en vertrouwde certificaten), of gebruik de offline "
                f"controleset die op dezelfde pagina te downloaden is: de controlemodule van "
                f"het klantportaal zelf, met uitleg.")
     lasting = ("Het bestand bevat zelf de intrekkingsgegevens die daarvoor nodig zijn "

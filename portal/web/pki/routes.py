@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from portal.extensions import csrf
@@ -26,11 +26,11 @@ def index():
         cert = getattr(auth, role).cert
         if role in ("root", "signing_ca") or cert in in_use:
             certs.append((url_for("pki.certificate", role=role), cert,
-                          cert.fingerprint(hashes.SHA256()).hex(":")))
+                          trust.grouped_fingerprint(cert)))
     # roots and certificates from a trust service (a qualified seal, an external TSA)
     for cert in in_use:
         if all(cert != c for _url, c, _f in certs):
-            certs.append((None, cert, cert.fingerprint(hashes.SHA256()).hex(":")))
+            certs.append((None, cert, trust.grouped_fingerprint(cert)))
     return render_template("pki/index.html", certs=certs,
                            offline_days=trust.checking("").offline_days)
 
