@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from portal.documents.pades import validation, verify
 from portal.extensions import db
 from portal.models import AgreementFile, SignedAgreement
 from portal.services import ServiceError, trust
+
+log = logging.getLogger(__name__)
 
 VERDICT_LABELS = {validation.PASSED: _l("valid"),
                   validation.INDETERMINATE: _l("cannot be confirmed"),
@@ -54,6 +57,7 @@ def verify_upload(data: bytes) -> tuple[validation.Report, Match | None]:
     try:
         report = validation.inspect(data, trust.trust_roots())
     except validation.NotAPdf as error:
+        log.info("verify: unreadable upload: %s", str(error)[:200])  # one line, no traceback
         raise Unreadable(_("This file is not a PDF we can read. Upload the signed agreement as "
                            "you received it (a .pdf file)."), "file") from error
     return report, match(report.sha256)

@@ -559,3 +559,29 @@ def test_broken_uploads_get_a_form_error_not_a_server_error(app, db, owner, case
     assert 'id="file-error"' in page or 'id="result-title"' in page, case
     assert "report--ok" not in page, case  # a broken file is never reported valid
     assert _stored() == before
+
+
+def _deeply_nested(depth: int = 50_000, after: bytes = b"") -> bytes:
+    """A PDF (or an update after ``after``) whose catalog holds arrays nested ``depth`` deep."""
+    start = len(after)
+    body = (b"\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /X " + b"[" * depth + b"]" * depth
+            + b" >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n")
+    head = after or b"%PDF-1.7\n"
+    data = head + body
+    one, two = data.index(b"1 0 obj", start), data.index(b"2 0 obj", start)
+    xref = len(data)
+    return data + (b"xref\n0 3\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
+                   b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                   % (one, two, xref))
+
+
+def test_a_pdf_nested_fifty_thousand_deep_gets_the_cannot_read_answer(app, db, owner, caplog):
+    actions = client_for(app, owner)
+    for data in (_deeply_nested(), _deeply_nested(after=_own_signature(_prepared(actions)[1]))):
+        caplog.clear()
+        response = _upload(actions, "/verify", data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert 'id="file-error"' in page or "report--bad" in page or "report--problem" in page
+        assert "report--ok" not in page
+        assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"

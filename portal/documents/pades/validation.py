@@ -132,7 +132,7 @@ def open_pdf(pdf: bytes) -> PdfFileReader:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         reader.root  # noqa: B018 - forces the trailer and catalog to parse
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as error:
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
         raise NotAPdf(f"the PDF cannot be read: {error}") from error
     return reader
 
@@ -148,7 +148,7 @@ def inspect(pdf: bytes, trust_roots: Iterable[x509.Certificate],
     try:
         regular = list(reader.embedded_regular_signatures)
         stamps = list(reader.embedded_timestamp_signatures)
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise NotAPdf(f"the signatures in this PDF cannot be read: {error}") from error
     stamp_revisions = [s.signed_revision for s in stamps]
     has_dss = "/DSS" in reader.root
