@@ -95,6 +95,7 @@ ACTION_LABELS = {
     "agreement.download": _l("Signed agreement downloaded"),
     "agreement.report": _l("Validation report viewed"),
     "agreement.integrity_alert": _l("Stored agreement failed its integrity check"),
+    "access.refused": _l("Access refused (not found or not allowed)"),
     "storage.fault": _l("A document could not be stored (storage fault)"),
     "agreement.timestamp_renewed": _l("Archive timestamp renewed"),
     "pki.created": _l("Certificate authority created"),

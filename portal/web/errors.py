@@ -6,10 +6,13 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.services import access
+from portal.web.context import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.code in (403, 404) and request.url_rule is not None \
+                and current_user.is_authenticated:
+            # a page that exists, refused to a signed-in user: someone else's, or probing
+            access.refused(current_actor(), request.path, error.code, request.endpoint or "")
         if error.code in MESSAGES:
             return render_error(error.code)
         return error

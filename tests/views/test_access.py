@@ -6,14 +6,24 @@ rules are written down here.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
-from portal.models import Invitation, Notice, Role
+from portal.extensions import db
+from portal.models import AuditEvent, Invitation, Notice, Role
 from portal.models import utcnow as now
-from portal.services import announcements, objections, preparation, signing, subprocessors
+from portal.services import (
+    access,
+    announcements,
+    objections,
+    preparation,
+    signing,
+    subprocessors,
+)
 from portal.services.context import Actor
 from tests.helpers import csrf_token
 
@@ -222,3 +232,28 @@ def test_route_access_per_role(client, auth, world, role):
         if role != "anonymous" and client.get("/").status_code != 200:
             auth.login_user(getattr(world, role), totp_offset=1)  # after POST /logout
     assert mismatches == []
+
+
+def test_a_customer_probing_another_organizations_pages_is_logged_but_not_flooded(
+        client, auth, world):
+    auth.login_user(world.owner)
+    probe = f"/agreement/prepared/{world.prepared_b}.pdf"
+    assert auth.client.get(probe).status_code == 404
+    assert auth.client.get("/geen-pagina-van-het-portaal").status_code == 404  # a typo
+    events = _refused(world.owner)
+    assert [(e["path"], e["status"]) for e in events] == [(probe, 404)]
+    for n in range(access.PER_HOUR + 10):  # a scan
+        auth.client.get(f"/agreement/prepared/VX-{n:05d}-SCAN.pdf")
+    events = _refused(world.owner)
+    assert len(events) == access.PER_HOUR and events[-1]["last_this_hour"]
+    # staff see it in the audit log with a readable label
+    page = auth.another()
+    page.login_user(world.staff_admin)
+    assert "Toegang geweigerd" in page.client.get("/staff/audit").get_data(as_text=True)
+
+
+def _refused(user) -> list[dict]:
+    rows = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "access.refused", AuditEvent.actor_id == user.id)
+        .order_by(AuditEvent.id).execution_options(unscoped=True))
+    return [json.loads(row) for row in rows]
