@@ -19,6 +19,7 @@ from portal.services import (
     announcements,
     audit,
     invitations,
+    orphans,
     renewal,
     storage,
     trust,
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(agreements_group)
     app.cli.add_command(tasks_group)
     app.cli.add_command(subprocessors_group)
+    app.cli.add_command(storage_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -151,6 +153,16 @@ def verify_file(file, at, as_json: bool) -> None:
     click.echo(json.dumps(data, indent=2) if as_json else text)
     if not ok:
         raise SystemExit(1)
+
+
+storage_group = AppGroup("storage", help="Stored documents.")
+
+
+@storage_group.command("sweep")
+def sweep_orphans() -> None:
+    """Delete documents no record names (left by a crash mid-write); run daily."""
+    removed = orphans.sweep(cli_actor("scheduler"))
+    click.echo(f"removed {len(removed)} unreferenced file(s)")
 
 
 tasks_group = AppGroup("tasks", help="The background task queue (Huey).")

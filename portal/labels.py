@@ -97,6 +97,7 @@ ACTION_LABELS = {
     "agreement.integrity_alert": _l("Stored agreement failed its integrity check"),
     "access.refused": _l("Access refused (not found or not allowed)"),
     "storage.fault": _l("A document could not be stored (storage fault)"),
+    "storage.orphan_removed": _l("Unreferenced stored file removed"),
     "agreement.timestamp_renewed": _l("Archive timestamp renewed"),
     "pki.created": _l("Certificate authority created"),
     "subprocessor.announced": _l("Sub-processor change announced"),

@@ -83,6 +83,11 @@ def rotate(key: str) -> bool:
     return True
 
 
+def written_at(key: str) -> float:
+    """When the file was last written (seconds since the epoch)."""
+    return _path(key).stat().st_mtime
+
+
 def all_keys() -> Iterator[str]:
     for kind in KINDS:
         folder = root() / kind
