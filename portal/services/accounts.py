@@ -17,7 +17,16 @@ from sqlalchemy import delete, select
 from portal.database import upsert_insert
 from portal.extensions import db
 from portal.models import LoginThrottle, User, UserSession, utcnow
-from portal.services import ServiceError, ServiceErrors, audit, mail, passwords, sessions, twofactor
+from portal.services import (
+    ServiceError,
+    ServiceErrors,
+    audit,
+    mail,
+    passwords,
+    sessions,
+    twofactor,
+    versions,
+)
 from portal.services.context import Actor
 
 FAILURES_FORGOTTEN_AFTER = timedelta(hours=24)
@@ -287,7 +296,17 @@ def set_password(user: User, password: str) -> None:
     user.password_changed_at = utcnow()
 
 
-def update_profile(user: User, name: str, locale: str | None, actor: Actor) -> None:
+def profile_version(user: User) -> str:
+    """The version of one's name and language, which the profile form carries."""
+    return versions.of({"name": user.name, "locale": user.locale})
+
+
+def update_profile(user: User, name: str, locale: str | None, actor: Actor,
+                   based_on: str | None = None) -> None:
+    """Save one's name and language; :class:`versions.StaleEdit` if another tab or session
+    saved them since the form was opened."""
+    versions.check({"name": user.name, "locale": user.locale}, based_on,
+                   {"name": name, "locale": locale})
     changed = {}
     if name != user.name:
         changed["name"] = True

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
 from portal.models import Organization, Role, SignedAgreement, User
-from portal.services import ServiceErrors, agreements, audit, invitations, printable
+from portal.services import ServiceErrors, agreements, audit, invitations, printable, versions
 from portal.services.context import Actor
 
 
@@ -51,7 +51,27 @@ def create(data: OrganizationData, owner_email: str, owner_name: str,
     return org
 
 
-def update(org: Organization, data: OrganizationData, actor: Actor) -> None:
+def version(org: Organization) -> str:
+    """The version of a customer's details, which the edit form carries."""
+    return versions.of(_details(org))
+
+
+def _details(org: Organization) -> dict[str, str]:
+    return {name: getattr(org, name) for name in OrganizationData.__dataclass_fields__}
+
+
+def update(org: Organization, data: OrganizationData, actor: Actor,
+           based_on: str | None = None) -> None:
+    """Save a customer's details; :class:`versions.StaleEdit` if they changed since
+    ``based_on`` (the version the form was opened with)."""
+    db.session.execute(select(Organization.id).where(Organization.id == org.id)
+                       .with_for_update())  # two saves at once: the second sees the first
+    db.session.refresh(org)
+    try:
+        versions.check(_details(org), based_on, asdict(data))
+    except versions.StaleEdit:
+        db.session.rollback()  # ends the lock taken above
+        raise
     _check(data, org)
     changes = {k: v for k, v in asdict(data).items() if getattr(org, k) != v}
     if not changes:

@@ -413,3 +413,15 @@ def test_step_up_asks_for_password_and_code_after_five_minutes(client, auth, cre
                              token_from="/account/two-factor")
         assert response.status_code == 200
         assert response.get_data(as_text=True).count("<li><code>") == 10
+
+
+def test_a_profile_save_from_an_older_tab_is_refused_with_the_difference(auth, user):
+    auth.login(user.email)
+    older = auth.client.get("/account/").get_data(as_text=True)
+    version = older.split('name="version"')[1].split('value="')[1].split('"')[0]
+    assert auth.post("/account/", {"name": "Petra de Vries", "locale": "nl",
+                                   "version": version}, token_from="/account/").status_code == 302
+    stale = auth.post("/account/", {"name": "P. Jansen", "locale": "en", "version": version},
+                      token_from="/account/")
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Petra de Vries" in page and 'value="P. Jansen"' in page

@@ -92,3 +92,36 @@ def test_staff_opening_a_customer_is_logged_for_that_customer(db, auth, admin, c
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "organization.viewed_by_staff"))
     assert event.organization_id == org.id and event.actor_label == admin.email
+
+
+ORG_FORM = {"name": "Bakkerij Jansen B.V.", "kvk_number": "12345678",
+            "customer_number": "VX-20001", "address": "Dorpsstraat 1", "postal_code": "1234 AB",
+            "city": "Utrecht", "country": "NL"}
+
+
+def test_a_staff_edit_based_on_old_details_is_refused_with_the_difference(
+        db, auth, admin, create_org):
+    org = create_org("Bakkerij Jansen B.V.")
+    auth.login_user(admin)
+    colleague = auth.another()
+    colleague.login_user(admin, totp_offset=1)
+    path = f"/staff/customers/{org.id}/edit"
+    mine = auth.client.get(path).get_data(as_text=True)
+    theirs = colleague.client.get(path).get_data(as_text=True)
+    version = mine.split('name="version"')[1].split('value="')[1].split('"')[0]
+    assert version and version in theirs
+    saved = colleague.post(path, {**ORG_FORM, "city": "Amersfoort", "version": version},
+                           token_from=path)
+    assert saved.status_code == 302
+    stale = auth.post(path, {**ORG_FORM, "address": "Kerkplein 9", "version": version},
+                      token_from=path)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Niet opgeslagen" in page
+    assert "Amersfoort" in page and 'value="Kerkplein 9"' in page  # theirs shown, mine kept
+    db.session.refresh(org)
+    assert (org.city, org.address) == ("Amersfoort", org.address)
+    assert org.address != "Kerkplein 9"
+    newer = page.split('name="version"')[1].split('value="')[1].split('"')[0]
+    again = auth.post(path, {**ORG_FORM, "city": "Amersfoort", "address": "Kerkplein 9",
+                             "version": newer}, token_from=path)
+    assert again.status_code == 302

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
@@ -8,6 +8,7 @@ from portal.web.forms import new_password_field
 
 
 class ProfileForm(FlaskForm):
+    version = HiddenField()  # of the name and language the form was opened with
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     locale = SelectField(_l("Language for e-mails and pages"),

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal.services import ServiceError, accounts, sessions, twofactor
+from portal.services import ServiceError, accounts, sessions, twofactor, versions
 from portal.web.account.forms import PasswordChangeForm, ProfileForm, TotpSetupForm
 from portal.web.context import current_actor, current_session
 from portal.web.forms import ActionForm, apply_error
@@ -18,14 +18,22 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.version.data = accounts.profile_version(current_user)
+    stale = None
     if form.validate_on_submit():
-        accounts.update_profile(current_user, form.name.data.strip(), form.locale.data,
-                                current_actor())
-        flash(_("Your details have been saved."), "success")
-        response = redirect(url_for("account.profile"))
-        response.delete_cookie("lang")  # the saved preference now decides
-        return response
-    return render_template("account/profile.html", form=form)
+        try:
+            accounts.update_profile(current_user, form.name.data.strip(), form.locale.data,
+                                    current_actor(), form.version.data)
+        except versions.StaleEdit as error:
+            stale, form.version.data = error, error.version
+        else:
+            flash(_("Your details have been saved."), "success")
+            response = redirect(url_for("account.profile"))
+            response.delete_cookie("lang")  # the saved preference now decides
+            return response
+    return render_template("account/profile.html", form=form, stale=stale), \
+        409 if stale else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -48,6 +48,7 @@ def choices_form(template, answers: dict | None = None) -> FlaskForm:
                 "We have a legal basis for processing these data, and for the BSN a basis in "
                 "law (UAVG art. 46)"))
     fields.update(_answer_fields())
+    fields["based_on"] = HiddenField()  # the revision the form was opened with
     form_class = type("ChoicesForm", (FlaskForm,), fields)
     return form_class(data=answers)
 

@@ -50,11 +50,16 @@ def edit_choices():
         if request.method == "POST":
             abort(403)
         return render_template("agreement/choices_readonly.html", latest=latest)
-    form = choices_form(doc_template, agreements.answers(latest.choices) if latest else None)
+    answers = agreements.answers(latest.choices) if latest else {}
+    form = choices_form(doc_template, {**answers, "based_on": latest.number if latest else 0})
+    stale = None
     if form.validate_on_submit():
         try:
             rev = agreements.save(org, agreements.choices_from(form.data, doc_template),
-                                  current_actor())
+                                  current_actor(), based_on=_number(form.based_on.data))
+        except agreements.StaleChoices as error:
+            stale, latest = error, error.latest
+            form.based_on.data = error.latest.number  # the next save is based on it
         except ServiceError as error:
             apply_error(form, error)
         else:
@@ -66,7 +71,16 @@ def edit_choices():
             return redirect(url_for("agreement.preview"))
     return render_template("agreement/choices.html", form=form, template=doc_template,
                            suggestions=agreements.suggestions(doc_template, form.services.data),
-                           item_runs=item_runs, latest=latest)
+                           item_runs=item_runs, latest=latest, stale=stale), \
+        409 if stale else 200
+
+
+def _number(text) -> int | None:
+    """The revision a form was based on; None from a form without one (not refused)."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.get("/preview")

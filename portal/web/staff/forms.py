@@ -4,7 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Regexp, ValidationError
 
 from portal.models import Role
@@ -13,6 +13,7 @@ from portal.web.forms import CUSTOMER_ROLE_CHOICES, STAFF_ROLE_CHOICES
 _DUTCH_POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 
 class OrganizationForm(FlaskForm):
+    version = HiddenField()  # of the details the form was opened with (services.versions)
     name = StringField(_l("Organization name"), validators=[InputRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
     kvk_number = StringField(

@@ -23,6 +23,7 @@ from portal.services import (
     organizations,
     signed_copies,
     users,
+    versions,
 )
 from portal.services.organizations import OrganizationData
 from portal.web import memberships
@@ -125,15 +126,21 @@ def customer_revision(org_id: int, number: int):
 def edit_customer(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = OrganizationForm(obj=org)
+    if not form.is_submitted():
+        form.version.data = organizations.version(org)
+    stale = None
     if form.validate_on_submit():
         try:
-            organizations.update(org, _org_data(form), current_actor())
+            organizations.update(org, _org_data(form), current_actor(), form.version.data)
+        except versions.StaleEdit as error:
+            stale, form.version.data = error, error.version
         except ServiceError as error:
             apply_error(form, error)
         else:
             flash(_("The customer's details have been saved."), "success")
             return redirect(url_for("staff.customer", org_id=org.id))
-    return render_template("staff/customer_form.html", form=form, org=org)
+    return render_template("staff/customer_form.html", form=form, org=org, stale=stale), \
+        409 if stale else 200
 
 
 @bp.post("/customers/<int:org_id>/invite")
