@@ -7,6 +7,7 @@ fixed-window counters in the ``rate_limit_counters`` table, one atomic upsert pe
 
 from __future__ import annotations
 
+import re
 import time
 
 from limits.storage import Storage
@@ -21,10 +22,14 @@ from portal.models.accounts import RateLimitCounter
 def tune(engine: Engine, *, immediate: bool = True) -> Engine:
     """Make SQLite safe for several writers; check PostgreSQL connections before use.
 
-    With ``immediate`` every SQLite transaction starts with ``BEGIN IMMEDIATE``: the write lock
-    is taken up front, so a transaction never has to upgrade a read lock (which fails at once
-    with "database is locked" in WAL mode) and the audit chain head is read and extended by one
-    writer at a time. Waiting writers queue on ``busy_timeout``. Engines whose transactions are
+    SQLite transactions start deferred, so reading requests run side by side (WAL readers
+    never wait). With ``immediate``, a transaction's first write, or first ``SELECT ... FOR
+    UPDATE`` (which SQLite drops from the SQL), takes the write lock first: the transaction
+    so far has only read, so it is ended and a ``BEGIN IMMEDIATE`` one started in its place,
+    which waits its turn on ``busy_timeout`` and then reads the latest data. Upgrading the
+    read transaction itself would fail at once with "database is locked" whenever another
+    writer committed since it began. Writers stay one at a time, so the audit chain head is
+    read (FOR UPDATE) and extended by one writer at a time. Engines whose transactions are
     single statements (the rate-limit counters) pass ``immediate=False``.
     """
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
@@ -45,9 +50,33 @@ def tune(engine: Engine, *, immediate: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.info[_WRITING] = None  # the BEGIN itself passes the hook below untouched
+        connection.exec_driver_sql("BEGIN")
+        connection.info[_WRITING] = False
+
+    if not immediate:
+        return engine
+
+    @event.listens_for(engine, "before_execute")
+    def _note_for_update(connection, clauseelement, *_args) -> None:
+        if getattr(clauseelement, "_for_update_arg", None) is not None:
+            connection.info[_LOCK_NEXT] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _lock_before_first_write(connection, cursor, statement, *_args) -> None:
+        if connection.info.get(_WRITING) is not False:  # outside a transaction, or locked
+            return
+        if connection.info.pop(_LOCK_NEXT, False) or _WRITES.match(statement):
+            cursor.execute("COMMIT")  # it only read: nothing is lost
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[_WRITING] = True
 
     return engine
+
+
+_WRITING = "portal.sqlite_writing"
+_LOCK_NEXT = "portal.sqlite_lock_next"
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def _ping(dbapi_connection, _record, _proxy) -> None:
