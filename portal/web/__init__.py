@@ -12,7 +12,7 @@ from flask import Flask
 
 from portal.extensions import babel, login_manager
 from portal.services import verification
-from portal.web import context, errors, locale, security
+from portal.web import context, errors, locale, page_views, security
 from portal.web.account import bp as account_bp
 from portal.web.agreement import bp as agreement_bp
 from portal.web.auth import bp as auth_bp
@@ -47,6 +47,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
+    page_views.register(app)
     app.jinja_env.globals.update(locale.template_globals())
     app.jinja_env.filters.update(locale.template_filters())
     locale.install_template_gettext(app.jinja_env)

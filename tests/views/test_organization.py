@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from sqlalchemy import select
 
-from portal.models import Role, User
+from portal.extensions import db
+from portal.models import AuditEvent, Role, User
 from tests.helpers import csrf_token
 
 
@@ -135,3 +137,29 @@ def test_deactivated_member_is_shown_without_access(db, auth, team):
     assert not db.session.scalar(select(User.active).where(User.id == member.id))
     page = auth.client.get("/organization/").get_data(as_text=True)
     assert "inactive" in page
+
+
+def _views(user) -> list[dict]:
+    rows = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "personal_data.viewed", AuditEvent.actor_id == user.id)
+        .order_by(AuditEvent.id).execution_options(unscoped=True))
+    return [json.loads(row) for row in rows]
+
+
+def test_viewing_personal_data_is_logged_once_per_session_and_page(auth, team, create_revision):
+    owner, member, _ = team
+    create_revision(owner.organization, owner)
+    auth.login(member.email)
+    for _ in range(3):
+        assert auth.client.get("/organization/").status_code == 200
+        assert auth.client.get("/agreement/preview").status_code == 200
+    auth.client.get("/pki/")  # no personal data: not logged
+    assert [v["page"] for v in _views(member)] == ["/organization/", "/agreement/preview"]
+    again = auth.another()
+    again.login(member.email)  # a new sign-in session logs its views afresh
+    again.client.get("/organization/")
+    assert len(_views(member)) == 3
+    auth.logout()
+    auth.login(owner.email)
+    log = auth.client.get("/organization/audit").get_data(as_text=True)
+    assert "Pagina met persoonsgegevens bekeken" in log
