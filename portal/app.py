@@ -10,7 +10,7 @@ from portal import cli, config, tasks, web
 from portal.database import tune
 from portal.documents.pades import speedups
 from portal.extensions import csrf, db, login_manager, migrate
-from portal.services import alerts, integrity, notifications, storage
+from portal.services import alerts, encryption, integrity, notifications, storage
 
 # The task queue runs these modules' tasks; importing them here registers them with it.
 TASK_MODULES = (alerts, integrity, notifications)
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(settings)
+    encryption.install_column_cipher()
     register_extensions(app)
     tasks.init_app(app)
     web.register(app)

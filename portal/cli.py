@@ -18,6 +18,7 @@ from portal.services import (
     ServiceError,
     announcements,
     audit,
+    column_keys,
     invitations,
     orphans,
     renewal,
@@ -107,6 +108,9 @@ def keys_rotate() -> None:
     click.echo(f"re-encrypted {changed} TOTP secret(s) under the current key")
     files = sum(storage.rotate(key) for key in storage.all_keys())
     click.echo(f"re-encrypted {files} stored file(s) under the current key")
+    values = column_keys.rotate(cli_actor())
+    click.echo(f"re-encrypted {values} database value(s) (choices, prepared documents, "
+               f"outbox) under the current key")
     if (trust.pki_path() / "root.crt").exists():
         click.echo(f"re-encrypted {trust.rotate_keys()} PKI key(s) under the current key")
 

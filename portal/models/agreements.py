@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.documents.contract import Choices, Template
 from portal.models.accounts import User
 from portal.models.base import Base, OrgOwned
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class AgreementTemplate(Base):
@@ -46,7 +46,9 @@ class ChoiceRevision(Base, OrgOwned):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author_label: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    choices_json: Mapped[str] = mapped_column(Text)
+    # contacts, the signatory and free texts: encrypted at rest (Bijlage 2); the flags and the
+    # services index beside it stay queryable
+    choices_json: Mapped[str] = mapped_column(EncryptedText("choice_revisions.choices_json"))
     # Flags for Voxio staff, kept as columns so customers can be filtered by them.
     special_categories: Mapped[bool] = mapped_column(Boolean, default=False)
     criminal_data: Mapped[bool] = mapped_column(Boolean, default=False)

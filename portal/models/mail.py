@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class OutboxMessage(Base):
@@ -19,5 +19,6 @@ class OutboxMessage(Base):
     sender: Mapped[str] = mapped_column(String(254))
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    # the bodies name people and hold links with tokens: encrypted at rest (Bijlage 2)
+    text_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.text_body"))
+    html_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.html_body"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.accounts import Organization, User
 from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.base import Base, OrgOwned, state_type
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class SigningMethod(enum.StrEnum):
@@ -56,7 +56,8 @@ class PreparedDocument(Base, OrgOwned):
     size: Mapped[int] = mapped_column(Integer)
     file_key: Mapped[str] = mapped_column(String(80))
     # FrozenDocument.to_json(); empty for documents prepared before it was kept (never signed)
-    content: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(  # the frozen document: encrypted at rest
+        EncryptedText("prepared_documents.content"))
 
     organization: Mapped[Organization] = relationship()
     revision: Mapped[ChoiceRevision] = relationship()

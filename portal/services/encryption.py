@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from portal.models.types import Cipher
+
 
 class KeyringError(ValueError):
     """The keyring is malformed, or a ciphertext names an unknown key or fails to authenticate."""
@@ -92,6 +94,16 @@ def new_key_spec(key_id: str = "k1") -> str:
 def app_keyring() -> Keyring:
     """The configured keyring; in development, one derived from SECRET_KEY."""
     cfg = current_app.config
-    if cfg["ENCRYPTION_KEYS"]:
-        return Keyring.parse(cfg["ENCRYPTION_KEYS"])
-    return Keyring.derived(cfg["SECRET_KEY"])
+    spec = cfg["ENCRYPTION_KEYS"] or ""
+    cached = current_app.extensions.get("portal.keyring")
+    if cached is not None and cached[0] == (spec, cfg["SECRET_KEY"]):
+        return cached[1]
+    ring = Keyring.parse(spec) if spec else Keyring.derived(cfg["SECRET_KEY"])
+    current_app.extensions["portal.keyring"] = ((spec, cfg["SECRET_KEY"]), ring)
+    return ring
+
+
+def install_column_cipher() -> None:
+    """Let encrypted columns (models.types.EncryptedText) use the current app's keyring."""
+    Cipher.seal = lambda data, associated: app_keyring().encrypt(data, associated)
+    Cipher.open = lambda blob, associated: app_keyring().decrypt(blob, associated)
