@@ -10,10 +10,10 @@ from portal import cli, config, tasks, web
 from portal.database import tune
 from portal.documents.pades import speedups
 from portal.extensions import csrf, db, login_manager, migrate
-from portal.services import alerts, encryption, integrity, notifications, storage
+from portal.services import alerts, encryption, integrity, monitoring, notifications, storage
 
 # The task queue runs these modules' tasks; importing them here registers them with it.
-TASK_MODULES = (alerts, integrity, notifications)
+TASK_MODULES = (alerts, integrity, monitoring, notifications)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

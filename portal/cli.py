@@ -20,6 +20,7 @@ from portal.services import (
     audit,
     column_keys,
     invitations,
+    monitoring,
     orphans,
     renewal,
     storage,
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tasks_group)
     app.cli.add_command(subprocessors_group)
     app.cli.add_command(storage_group)
+    app.cli.add_command(monitor_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -167,6 +169,21 @@ def sweep_orphans() -> None:
     """Delete documents no record names (left by a crash mid-write); run daily."""
     removed = orphans.sweep(cli_actor("scheduler"))
     click.echo(f"removed {len(removed)} unreferenced file(s)")
+
+
+monitor_group = AppGroup("monitor", help="Monitoring of the portal's own measures.")
+
+
+@monitor_group.command("check")
+def monitor_check() -> None:
+    """Check the audit chain, bursts of failures and the task queue; alert staff (cron, every
+    few minutes). Exit 1 when something was found."""
+    findings = monitoring.check()
+    for finding in findings:
+        click.echo(f"ALERT {finding.kind}: {finding.summary}", err=True)
+    click.echo(f"{len(findings)} finding(s); {len(monitoring.open_alerts())} open alert(s)")
+    if findings:
+        raise SystemExit(1)
 
 
 tasks_group = AppGroup("tasks", help="The background task queue (Huey).")

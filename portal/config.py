@@ -126,6 +126,10 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "EXTRA_TRUST_ROOTS": env.get("EXTRA_TRUST_ROOTS") or None,
         # Renew archive timestamps this many days after the last one (before its proof ages).
         "TIMESTAMP_RENEW_DAYS": _int(env.get("TIMESTAMP_RENEW_DAYS"), 60),
+        # monitoring (flask monitor check): bursts in 15 minutes, and the task queue's pulse
+        "ALERT_FAILED_SIGN_INS": _int(env.get("ALERT_FAILED_SIGN_INS"), 50),
+        "ALERT_REFUSED_ACCESS": _int(env.get("ALERT_REFUSED_ACCESS"), 100),
+        "ALERT_QUEUE_MINUTES": _int(env.get("ALERT_QUEUE_MINUTES"), 15),
         "VERIFY_MAX_BYTES": _int(env.get("VERIFY_MAX_BYTES"), 10 * 1024 * 1024),
         # Sub-processor changes: minimum notice (art. 5.1); the task queue's SQLite file.
         "SUBPROCESSOR_NOTICE_DAYS": _int(env.get("SUBPROCESSOR_NOTICE_DAYS"), 30),

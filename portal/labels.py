@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "agreement.report": _l("Validation report viewed"),
     "agreement.integrity_alert": _l("Stored agreement failed its integrity check"),
     "access.refused": _l("Access refused (not found or not allowed)"),
+    "monitoring.alert_acknowledged": _l("Monitoring alert acknowledged"),
     "personal_data.viewed": _l("Page with personal data viewed"),
     "storage.fault": _l("A document could not be stored (storage fault)"),
     "storage.orphan_removed": _l("Unreferenced stored file removed"),

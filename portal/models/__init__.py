@@ -18,6 +18,7 @@ from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from portal.models.base import OrgOwned
 from portal.models.mail import OutboxMessage
+from portal.models.monitoring import Heartbeat, StaffAlert
 from portal.models.signatures import (
     AgreementFile,
     CertificatePurpose,
@@ -46,10 +47,10 @@ from portal.models.types import UTCDateTime, utcnow
 __all__ = [
     "CUSTOMER_ROLES", "EEA", "GENESIS_HASH", "STAFF_ROLES", "AgreementFile", "AgreementTemplate",
     "Announcement", "AuditChainHead", "AuditEvent", "CertificatePurpose", "ChangeKind",
-    "ChoiceRevision", "FileReason", "Invitation", "InvitationStatus", "IssuedCertificate",
-    "LoginThrottle", "Notice", "Objection", "ObjectionEvent", "ObjectionStatus", "OrgOwned",
-    "Organization", "OrganizationService", "OutboxMessage", "PreparedDocument",
-    "RateLimitCounter", "RecoveryCode", "Resolution", "Role", "SignedAgreement",
-    "SigningMethod", "SubProcessor", "SubProcessorStatus", "TransferBasis", "UTCDateTime",
-    "User", "UserSession", "utcnow",
+    "ChoiceRevision", "FileReason", "Heartbeat", "Invitation", "InvitationStatus",
+    "IssuedCertificate", "LoginThrottle", "Notice", "Objection", "ObjectionEvent",
+    "ObjectionStatus", "OrgOwned", "Organization", "OrganizationService", "OutboxMessage",
+    "PreparedDocument", "RateLimitCounter", "RecoveryCode", "Resolution", "Role",
+    "SignedAgreement", "SigningMethod", "StaffAlert", "SubProcessor", "SubProcessorStatus",
+    "TransferBasis", "UTCDateTime", "User", "UserSession", "utcnow",
 ]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, User, utcnow
-from portal.services import audit, mail, users
+from portal.services import audit, mail, monitoring, users
 from portal.services.context import Actor
 from portal.tasks import app_context, huey
 
@@ -46,6 +46,8 @@ def record_storage_fault(operation: str, problem: str, user_id: int | None, labe
                      organization=user.organization_id if user else None,
                      details={"operation": operation, "problem": problem,
                               "mailed": recent is None})
+        monitoring.raise_alert("storage", "documents cannot be written",
+                               f"{operation}: {problem}", send=False)  # mailed below
         if recent is None:
             for admin in users.active_staff_admins():
                 mail.send("storage_fault", admin.email,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal.documents.pades import validation
 from portal.extensions import db
 from portal.models import AuditEvent, SignedAgreement, User
-from portal.services import audit, mail, users
+from portal.services import audit, mail, monitoring, users
 from portal.services.context import Actor
 from portal.tasks import app_context, huey
 
@@ -68,6 +68,9 @@ def record_alert(alert_id: str, agreement_id: int, version: int, problem: str,
                      organization=agreement.organization_id, obj=agreement,
                      details={"alert": alert_id, "document": agreement.public_id,
                               "version": version, "problem": problem})
+        monitoring.raise_alert(
+            "integrity", f"stored agreement {agreement.public_id} failed its integrity check",
+            f"file version {version}: {problem}", send=False)  # mailed below, in its words
         for admin in users.active_staff_admins():
             mail.send("integrity_alert", admin.email,
                       _l("Integrity alert: stored agreement %(id)s", id=agreement.public_id),

@@ -190,6 +190,7 @@ def table(w):
          {**staff, "staff": 302, "staff_admin": 302}),
         ("GET", "/staff/audit", staff),
         ("GET", "/staff/audit.csv", staff),
+        ("POST", "/staff/alerts/1/acknowledge", {**staff, "staff": 404, "staff_admin": 404}),
         ("POST", "/staff/audit/verify", {**staff, "staff": 302, "staff_admin": 302}),
         # With MAIL_SERVER configured (as in tests) the development outbox does not exist.
         ("GET", "/staff/outbox", {**staff, "staff": 404, "staff_admin": 404}),

@@ -5,8 +5,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.services import accounts, overview
+from portal.services import accounts, monitoring, overview
 from portal.web.context import current_actor
+from portal.web.forms import ActionForm
 from portal.web.guards import login_required
 from portal.web.locale import COOKIE
 from portal.web.responses import next_url
@@ -18,7 +19,8 @@ bp = Blueprint("main", __name__)
 @login_required
 def dashboard():
     if current_user.is_staff:
-        return render_template("main/staff_dashboard.html", stats=overview.staff_overview())
+        return render_template("main/staff_dashboard.html", stats=overview.staff_overview(),
+                               alerts=monitoring.open_alerts(), ack_form=ActionForm())
     return render_template("main/dashboard.html", overview=overview.customer_overview(
         current_user.organization))
 

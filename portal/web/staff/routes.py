@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.extensions import db
-from portal.models import Invitation, Organization, OutboxMessage, User
+from portal.models import Invitation, Organization, OutboxMessage, StaffAlert, User
 from portal.services import (
     ServiceError,
     agreements,
     audit,
     invitations,
+    monitoring,
     organizations,
     signed_copies,
     users,
@@ -141,6 +142,14 @@ def edit_customer(org_id: int):
             return redirect(url_for("staff.customer", org_id=org.id))
     return render_template("staff/customer_form.html", form=form, org=org, stale=stale), \
         409 if stale else 200
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+def acknowledge_alert(alert_id: int):
+    if ActionForm().validate_on_submit():
+        monitoring.acknowledge(db.get_or_404(StaffAlert, alert_id), current_actor())
+        flash(_("Alert acknowledged."), "success")
+    return redirect(url_for("main.dashboard"))
 
 
 @bp.post("/customers/<int:org_id>/invite")
