@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from portal import tasks
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import Role, User, utcnow
 from portal.services import (
     ServiceError,
+    access_reviews,
     announcements,
     audit,
     column_keys,
@@ -44,6 +45,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(subprocessors_group)
     app.cli.add_command(storage_group)
     app.cli.add_command(monitor_group)
+    app.cli.add_command(reviews_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -184,6 +186,18 @@ def monitor_check() -> None:
     click.echo(f"{len(findings)} finding(s); {len(monitoring.open_alerts())} open alert(s)")
     if findings:
         raise SystemExit(1)
+
+
+reviews_group = AppGroup("reviews", help="Monthly sample checks of access (Bijlage 2).")
+
+
+@reviews_group.command("draw")
+@click.option("--period", help="The month, YYYY-MM (default: the previous month).")
+def reviews_draw(period: str | None) -> None:
+    """Draw the month's sample of access events for review (idempotent; run daily)."""
+    period = period or access_reviews.previous_month(utcnow().date())
+    review = access_reviews.draw(period, cli_actor("scheduler"))
+    click.echo(f"{review.period}: {len(review.items)} of {review.population} event(s) to review")
 
 
 tasks_group = AppGroup("tasks", help="The background task queue (Huey).")

@@ -18,7 +18,7 @@ from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from portal.models.base import OrgOwned
 from portal.models.mail import OutboxMessage
-from portal.models.monitoring import Heartbeat, StaffAlert
+from portal.models.monitoring import AccessReview, AccessReviewItem, Heartbeat, StaffAlert
 from portal.models.signatures import (
     AgreementFile,
     CertificatePurpose,
@@ -45,7 +45,8 @@ from portal.models.subprocessors import (
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
-    "CUSTOMER_ROLES", "EEA", "GENESIS_HASH", "STAFF_ROLES", "AgreementFile", "AgreementTemplate",
+    "CUSTOMER_ROLES", "EEA", "GENESIS_HASH", "STAFF_ROLES", "AccessReview", "AccessReviewItem",
+    "AgreementFile", "AgreementTemplate",
     "Announcement", "AuditChainHead", "AuditEvent", "CertificatePurpose", "ChangeKind",
     "ChoiceRevision", "FileReason", "Heartbeat", "Invitation", "InvitationStatus",
     "IssuedCertificate", "LoginThrottle", "Notice", "Objection", "ObjectionEvent",

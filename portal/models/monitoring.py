@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.models.accounts import User
+from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.types import UTCDateTime, utcnow
 
@@ -35,3 +37,37 @@ class Heartbeat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessReview(Base):
+    """A month's random sample of access events for a staff reviewer (Bijlage 2: sample
+    checks of compliance)."""
+
+    __tablename__ = "access_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True)  # "2026-11"
+    population: Mapped[int] = mapped_column(Integer)  # events the sample was drawn from
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[AccessReviewItem]] = relationship(
+        back_populates="review", order_by="AccessReviewItem.id")
+
+
+class AccessReviewItem(Base):
+    """One sampled event and the reviewer's verdict: fine, or a finding with a note."""
+
+    __tablename__ = "access_review_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("access_reviews.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
+    verdict: Mapped[str | None] = mapped_column(String(10))  # "fine" or "finding"
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    review: Mapped[AccessReview] = relationship(back_populates="items")
+    event: Mapped[AuditEvent] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()

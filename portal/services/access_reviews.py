@@ -1,0 +1,103 @@
+"""Sample checks of compliance (Bijlage 2): each month a random sample of access events
+(staff opening customer data, pages with personal data seen, downloads, exports) for a staff
+reviewer, who records per item "fine" or a finding. The sample and its review are kept and
+exportable; every step is audit-logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import UTC, date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AccessReview, AccessReviewItem, AuditEvent, utcnow
+from portal.services import ServiceError, audit
+from portal.services.context import Actor
+
+SAMPLED = ("organization.viewed_by_staff", "personal_data.viewed", "agreement.download",
+           "agreement.choices_exported", "audit.exported")
+SAMPLE_SIZE = 25
+VERDICTS = ("fine", "finding")
+
+
+def previous_month(today: date) -> str:
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _bounds(period: str) -> tuple[datetime, datetime]:
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def draw(period: str, actor: Actor, size: int = SAMPLE_SIZE) -> AccessReview:
+    """The month's sample, drawn once (drawing again returns the one drawn before)."""
+    existing = db.session.scalar(select(AccessReview).where(AccessReview.period == period))
+    if existing is not None:
+        return existing
+    start, end = _bounds(period)
+    population = list(db.session.scalars(select(AuditEvent.id).where(
+        AuditEvent.action.in_(SAMPLED), AuditEvent.created_at >= start,
+        AuditEvent.created_at < end).execution_options(unscoped=True)))
+    chosen = sorted(secrets.SystemRandom().sample(population, min(size, len(population))))
+    review = AccessReview(period=period, population=len(population), drawn_at=utcnow(),
+                          closed_at=None if chosen else utcnow())
+    review.items = [AccessReviewItem(event_id=event_id, note="") for event_id in chosen]
+    db.session.add(review)
+    db.session.flush()
+    audit.record("access_review.drawn", actor=actor, obj=review,
+                 details={"period": period, "population": len(population),
+                          "sample": len(chosen)})
+    db.session.commit()
+    return review
+
+
+def judge(item: AccessReviewItem, verdict: str, note: str, actor: Actor) -> None:
+    """Record the reviewer's verdict on one sampled event; a finding needs a note."""
+    note = (note or "").strip()
+    if verdict not in VERDICTS:
+        raise ServiceError(_("Choose “fine” or “finding”."), field="verdict")
+    if verdict == "finding" and not note:
+        raise ServiceError(_("Describe the finding: what is wrong, and what follows."),
+                           field="note")
+    item.verdict, item.note = verdict, note[:2000]
+    item.reviewed_by_id = actor.user.id if actor.user else None
+    item.reviewed_at = utcnow()
+    review = item.review
+    if all(i.verdict for i in review.items) and review.closed_at is None:
+        review.closed_at = item.reviewed_at
+    audit.record("access_review.judged", actor=actor, obj=review,
+                 details={"period": review.period, "event": item.event_id,
+                          "verdict": verdict, "closed": review.closed_at is not None})
+    db.session.commit()
+
+
+def reviews() -> list[AccessReview]:
+    return list(db.session.scalars(select(AccessReview).order_by(AccessReview.period.desc())))
+
+
+def export_csv(review: AccessReview, actor: Actor) -> list[str]:
+    """The review as CSV lines, the export audit-logged."""
+    audit.record("access_review.exported", actor=actor, obj=review,
+                 details={"period": review.period})
+    db.session.commit()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("period", "event_seq", "event_time", "actor", "action", "organization_id",
+                     "object", "verdict", "note", "reviewed_by", "reviewed_at"))
+    for item in review.items:
+        event = item.event
+        writer.writerow([audit.safe_cell(v) for v in (
+            review.period, event.seq, event.created_at.isoformat(), event.actor_label,
+            event.action, event.organization_id or "",
+            f"{event.object_type or ''} {event.object_id or ''}".strip(), item.verdict or "",
+            item.note, item.reviewed_by.email if item.reviewed_by else "",
+            item.reviewed_at.isoformat() if item.reviewed_at else "")])
+    return [buffer.getvalue()]

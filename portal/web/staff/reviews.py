@@ -1,0 +1,66 @@
+"""Sample checks of access (Bijlage 2): the monthly samples and their review, for staff
+administrators."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import AccessReview, AccessReviewItem, utcnow
+from portal.services import ServiceError, access_reviews
+from portal.web.context import current_actor
+from portal.web.forms import ActionForm
+from portal.web.guards import staff_admin_required
+from portal.web.responses import csv_response
+from portal.web.staff.routes import bp
+
+
+@bp.get("/reviews")
+@staff_admin_required
+def reviews():
+    return render_template("staff/reviews.html", reviews=access_reviews.reviews(),
+                           form=ActionForm(),
+                           period=access_reviews.previous_month(utcnow().date()))
+
+
+@bp.post("/reviews/draw")
+@staff_admin_required
+def draw_review():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    review = access_reviews.draw(access_reviews.previous_month(utcnow().date()),
+                                 current_actor())
+    return redirect(url_for("staff.review", review_id=review.id))
+
+
+@bp.get("/reviews/<int:review_id>")
+@staff_admin_required
+def review(review_id: int):
+    return render_template("staff/review.html", review=db.get_or_404(AccessReview, review_id),
+                           form=ActionForm(), errors={})
+
+
+@bp.post("/reviews/items/<int:item_id>")
+@staff_admin_required
+def judge_item(item_id: int):
+    item = db.get_or_404(AccessReviewItem, item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        access_reviews.judge(item, request.form.get("verdict", ""), request.form.get("note", ""),
+                             current_actor())
+    except ServiceError as error:
+        return render_template("staff/review.html", review=item.review, form=ActionForm(),
+                               errors={item.id: error.message},
+                               typed={item.id: request.form.get("note", "")}), 422
+    flash(_("Saved."), "success")
+    return redirect(url_for("staff.review", review_id=item.review_id, _anchor=f"item-{item.id}"))
+
+
+@bp.get("/reviews/<int:review_id>.csv")
+@staff_admin_required
+def review_csv(review_id: int):
+    review = db.get_or_404(AccessReview, review_id)
+    return csv_response(access_reviews.export_csv(review, current_actor()),
+                        f"toegangscontrole-{review.period}.csv")

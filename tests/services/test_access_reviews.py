@@ -1,0 +1,72 @@
+"""Bijlage 2, sample checks of compliance: each month a random sample of access events for a
+staff administrator, who records "fine" or a finding per item; kept and exportable."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AccessReview, AuditEvent, Role, utcnow
+from portal.services import access_reviews, audit
+from portal.services.context import cli_actor
+from tests.helpers import csrf_token
+
+THIS_MONTH = f"{utcnow():%Y-%m}"  # the audit log is append-only: events happen now
+
+
+def _events(actions: list[str]) -> None:
+    for action in actions:
+        audit.record(action, actor=cli_actor("test"), details={})
+    db.session.commit()
+
+
+def test_the_months_sample_holds_only_access_events_of_that_month_and_is_drawn_once(db):
+    _events(["personal_data.viewed"] * 30 + ["agreement.download"] * 5 + ["auth.login"] * 40)
+    review = access_reviews.draw(THIS_MONTH, cli_actor("scheduler"))
+    assert review.population == 35 and len(review.items) == access_reviews.SAMPLE_SIZE
+    assert {i.event.action for i in review.items} <= {"personal_data.viewed",
+                                                     "agreement.download"}
+    assert len({i.event_id for i in review.items}) == len(review.items)
+    assert access_reviews.draw(THIS_MONTH, cli_actor("scheduler")).id == review.id
+    other = access_reviews.draw("2025-11", cli_actor("scheduler"))
+    assert (other.population, len(other.items)) == (0, 0) and other.closed_at is not None
+
+
+def test_a_staff_administrator_reviews_the_sample_and_a_finding_needs_a_note(
+        db, auth, create_staff):
+    admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
+    _events(["agreement.download", "audit.exported"])
+    review = access_reviews.draw(THIS_MONTH, cli_actor("scheduler"))
+    first, second = review.items
+    auth.login_user(admin)
+    page = f"/staff/reviews/{review.id}"
+    assert "Steekproef" in auth.client.get("/staff/reviews").get_data(as_text=True)
+    refused = auth.client.post(f"/staff/reviews/items/{first.id}", data={
+        "csrf_token": csrf_token(auth.client, page), "verdict": "finding", "note": " "})
+    assert refused.status_code == 422 and "Beschrijf de bevinding" in refused.get_data(
+        as_text=True)
+    for item, verdict, note in ((first, "finding", "Download zonder klantvraag"),
+                                (second, "fine", "")):
+        done = auth.client.post(f"/staff/reviews/items/{item.id}", data={
+            "csrf_token": csrf_token(auth.client, page), "verdict": verdict, "note": note})
+        assert done.status_code == 302
+    db.session.expire_all()
+    review = db.session.scalar(select(AccessReview))
+    assert review.closed_at is not None
+    rows = list(csv.DictReader(io.StringIO(
+        auth.client.get(f"/staff/reviews/{review.id}.csv").get_data(as_text=True))))
+    assert [(r["verdict"], r["note"], r["reviewed_by"]) for r in rows] == [
+        ("finding", "Download zonder klantvraag", "beheer@voxio.nl"),
+        ("fine", "", "beheer@voxio.nl")]
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"access_review.drawn", "access_review.judged", "access_review.exported"} <= actions
+
+
+def test_the_daily_job_draws_last_months_sample(db, runner):
+    result = runner.invoke(args=["reviews", "draw", "--period", "2025-11"])
+    assert result.exit_code == 0 and "2025-11: 0 of 0" in result.output
+    assert access_reviews.previous_month(datetime(2026, 1, 5).date()) == "2025-12"
