@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-instructions bench-announce bench-load lint security audit translations messages clean
+.PHONY: run test bench bench-instructions bench-announce bench-load bench-sqlite lint security audit translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-announce: $(VENV)/.dev translations
 ## Load: dashboard and staff list under gunicorn on PostgreSQL vs a bare Flask hello (needs wrk).
 bench-load: $(VENV)/.dev translations
 	$(BIN)/python -m bench.load
+
+## SQLite under write load: readers' latency beside 32 writers, gunicorn on a temporary instance.
+bench-sqlite: $(VENV)/.dev translations
+	$(BIN)/python -m bench.sqlite_load
 
 ## Static security check of the portal's code (medium and high findings fail).
 security: $(VENV)/.dev
