@@ -296,17 +296,23 @@ def set_password(user: User, password: str) -> None:
     user.password_changed_at = utcnow()
 
 
-def profile_version(user: User) -> str:
-    """The version of one's name and language, which the profile form carries."""
-    return versions.of({"name": user.name, "locale": user.locale})
+def profile_base(user: User) -> str:
+    """One's name and language as the profile form opens them (services.versions)."""
+    return versions.base_of(_profile(user))
+
+
+def _profile(user: User) -> dict:
+    # as the form shows them: no saved language shows (and posts) the default
+    return {"name": user.name,
+            "locale": user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]}
 
 
 def update_profile(user: User, name: str, locale: str | None, actor: Actor,
-                   based_on: str | None = None) -> None:
-    """Save one's name and language; :class:`versions.StaleEdit` if another tab or session
-    saved them since the form was opened."""
-    versions.check({"name": user.name, "locale": user.locale}, based_on,
-                   {"name": name, "locale": locale})
+                   opened: str | None = None) -> list[str]:
+    """Save one's name and language, merged with what another tab or session saved since the
+    form was ``opened``; the fields taken over. :class:`versions.StaleEdit` on a conflict."""
+    values, taken = versions.reconcile(_profile(user), opened, {"name": name, "locale": locale})
+    name, locale = values["name"], values["locale"]
     changed = {}
     if name != user.name:
         changed["name"] = True
@@ -318,3 +324,4 @@ def update_profile(user: User, name: str, locale: str | None, actor: Actor,
         audit.record("account.profile_updated", actor=actor, organization=user.organization_id,
                      obj=user, details=changed)
     db.session.commit()
+    return taken

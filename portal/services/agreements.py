@@ -42,7 +42,7 @@ from portal.models import (
     OrganizationService,
     utcnow,
 )
-from portal.services import ServiceError, ServiceErrors, audit, notifications, printable
+from portal.services import ServiceErrors, audit, choice_merge, notifications, printable
 from portal.services.context import Actor
 
 OTHER_MAX = 500
@@ -279,26 +279,14 @@ def changes_by_number(revs: list[ChoiceRevision]) -> dict[int, RevisionChanges]:
     return found
 
 
-class StaleChoices(ServiceError):
-    """Newer choices were saved after the form was opened; nothing was saved."""
-
-    def __init__(self, latest: ChoiceRevision, yours: Choices):
-        super().__init__(_("Revision %(n)d was saved after you opened this form, so your "
-                           "changes were not saved. Below, how your form differs from revision "
-                           "%(n)d; your input is kept. Check it and save again.",
-                           n=latest.number))
-        self.latest = latest
-        self.yours = yours
-        self.changes = RevisionChanges(False, tuple(changes(latest.choices, yours)),
-                                       answer_changes(latest.choices, yours))
-
-
-def save(org: Organization, choices: Choices, actor: Actor,
-         based_on: int | None = None) -> ChoiceRevision | None:
+def save(org: Organization, choices: Choices, actor: Actor, based_on: int | None = None,
+         taken_over: list[str] | None = None) -> ChoiceRevision | None:
     """Store the choices as the next revision; None when nothing changed.
 
-    ``based_on`` is the revision number the form was opened with (0: none yet); if a newer
-    one was saved since, :class:`StaleChoices` (a second tab must not undo the first).
+    ``based_on`` is the revision number the form was opened with; if a newer one was saved
+    since, the two are merged (services.choice_merge: a second tab must not undo the first),
+    ``taken_over`` receiving what came from the newer one; :class:`choice_merge.StaleChoices`
+    when both changed the same answer.
     Raises :class:`ServiceErrors` listing every problem, so the form can show them all.
     """
     template = current_template()
@@ -311,9 +299,20 @@ def save(org: Organization, choices: Choices, actor: Actor,
         select(Organization.id).where(Organization.id == org.id).with_for_update())
     previous = latest_revision(org)
     if based_on is not None and previous is not None and previous.number != based_on:
-        stale = StaleChoices(previous, choices)
-        db.session.rollback()  # ends the lock taken above
-        raise stale
+        opened = revision(org, based_on)
+        merged, taken, conflicts = choice_merge.reconcile(
+            opened.choices if opened else previous.choices, previous.choices, choices)
+        if conflicts:
+            stale = choice_merge.StaleChoices(previous, merged, conflicts)
+            db.session.rollback()  # ends the lock taken above
+            raise stale
+        choices = merged.in_source_order(doc)
+        found = problems(template, choices)
+        if found:  # each side was complete; together they may not be
+            db.session.rollback()
+            raise ServiceErrors(found)
+        if taken_over is not None:
+            taken_over.extend(taken)
     if previous is not None and previous.template_id == template.id \
             and previous.choices.to_dict() == choices.to_dict():
         return None

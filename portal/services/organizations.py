@@ -51,9 +51,9 @@ def create(data: OrganizationData, owner_email: str, owner_name: str,
     return org
 
 
-def version(org: Organization) -> str:
-    """The version of a customer's details, which the edit form carries."""
-    return versions.of(_details(org))
+def base(org: Organization) -> str:
+    """The customer's details as the edit form opens them (services.versions)."""
+    return versions.base_of(_details(org))
 
 
 def _details(org: Organization) -> dict[str, str]:
@@ -61,25 +61,28 @@ def _details(org: Organization) -> dict[str, str]:
 
 
 def update(org: Organization, data: OrganizationData, actor: Actor,
-           based_on: str | None = None) -> None:
-    """Save a customer's details; :class:`versions.StaleEdit` if they changed since
-    ``based_on`` (the version the form was opened with)."""
+           opened: str | None = None) -> list[str]:
+    """Save a customer's details, merged with changes saved since the form was ``opened``;
+    the fields taken over from those. :class:`versions.StaleEdit` on a conflict."""
     db.session.execute(select(Organization.id).where(Organization.id == org.id)
                        .with_for_update())  # two saves at once: the second sees the first
     db.session.refresh(org)
     try:
-        versions.check(_details(org), based_on, asdict(data))
+        values, taken = versions.reconcile(_details(org), opened, asdict(data))
     except versions.StaleEdit:
         db.session.rollback()  # ends the lock taken above
         raise
+    data = OrganizationData(**values)
     _check(data, org)
     changes = {k: v for k, v in asdict(data).items() if getattr(org, k) != v}
     if not changes:
-        return
+        db.session.rollback()
+        return taken
     for key, value in changes.items():
         setattr(org, key, value)
     audit.record("organization.updated", actor=actor, organization=org, obj=org, details=changes)
     db.session.commit()
+    return taken
 
 
 def record_staff_view(org: Organization, actor: Actor, what: str = "overview") -> None:

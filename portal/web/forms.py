@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectMultipleField, StringField
@@ -80,3 +81,19 @@ class AuditFilterForm(FlaskForm):
             date_from=day(self.date_from.data) if not self.date_from.errors else None,
             date_to=day(self.date_to.data, 1) if not self.date_to.errors else None,
         )
+
+
+def merge_into(form: FlaskForm, stale) -> None:
+    """Show a refused save's merged values (services.versions.StaleEdit): the user's input,
+    with the other side's changes to fields the user left alone."""
+    for name, value in stale.merged.items():
+        if name in form:
+            form[name].data = value
+    form.opened.data = stale.base
+
+
+def taken_over_message(form: FlaskForm, taken: list[str]) -> str:
+    """Say which fields a merged save took over from someone else's newer save."""
+    labels = ", ".join(str(form[name].label.text) if name in form else name for name in taken)
+    return _("Meanwhile someone else had changed %(fields)s; their values were kept with "
+             "your changes.", fields=labels)

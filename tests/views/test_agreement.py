@@ -257,24 +257,39 @@ def _hidden(page: str, name: str) -> str:
     return page.split(f'name="{name}"')[1].split('value="')[1].split('"')[0]
 
 
-def test_a_save_in_a_second_tab_cannot_undo_the_first_tabs_change(auth, people):
+def test_a_save_in_a_second_tab_keeps_the_first_tabs_change(auth, people):
     auth.login(people[0].email)
     _save(auth)
     first_tab = auth.client.get("/agreement/choices").get_data(as_text=True)
     second_tab = auth.client.get("/agreement/choices").get_data(as_text=True)
     assert _hidden(first_tab, "based_on") == _hidden(second_tab, "based_on") == "1"
-    saved = _save(auth, contact_phone="+31 6 11 22 33 44",
-                  based_on=_hidden(first_tab, "based_on"))
-    assert saved.status_code == 302
-    stale = _save(auth, services=["webhosting", "billing"],
+    assert _save(auth, contact_phone="+31 6 11 22 33 44",
+                 based_on=_hidden(first_tab, "based_on")).status_code == 302
+    # the second tab still shows the old phone; it changes something else
+    merged = _save(auth, services=["webhosting", "billing"],
+                   based_on=_hidden(second_tab, "based_on"))
+    assert merged.status_code == 302
+    saved = auth.client.get("/agreement/history/3").get_data(as_text=True)
+    assert "+31 6 11 22 33 44" in saved and "Billing" in saved  # both changes kept
+    assert "Ondertussen waren er nieuwere keuzes opgeslagen" in saved
+
+
+def test_the_same_answer_changed_in_two_tabs_is_a_conflict_shown_side_by_side(auth, people):
+    auth.login(people[0].email)
+    _save(auth)
+    first_tab = auth.client.get("/agreement/choices").get_data(as_text=True)
+    second_tab = auth.client.get("/agreement/choices").get_data(as_text=True)
+    _save(auth, contact_phone="+31 6 11 22 33 44", services=["webhosting", "billing"],
+          based_on=_hidden(first_tab, "based_on"))
+    stale = _save(auth, contact_phone="+31 20 999 88 77",
                   based_on=_hidden(second_tab, "based_on"))
     page = stale.get_data(as_text=True)
-    assert stale.status_code == 409 and "Revisie 2" in page
-    assert "+31 6 11 22 33 44" in page and "+31 30 123 45 67" in page  # saved, and theirs
-    assert 'value="billing" checked' in page  # what they chose is kept
+    assert stale.status_code == 409 and "revisie 2" in page
+    assert "+31 6 11 22 33 44" in page and "+31 20 999 88 77" in page  # theirs and mine
+    assert 'value="billing" checked' in page  # their other change is taken over
+    assert 'value="+31 20 999 88 77"' in page  # my answer stays in the form
     history = auth.client.get("/agreement/history").get_data(as_text=True)
     assert history.count("agreement/history/") == 2  # nothing saved by the stale tab
-    # having seen the difference, saving again is their decision, based on revision 2
-    again = _save(auth, services=["webhosting", "billing"], contact_phone="+31 6 11 22 33 44",
+    again = _save(auth, services=["webhosting", "billing"], contact_phone="+31 20 999 88 77",
                   based_on=_hidden(page, "based_on"))
     assert again.status_code == 302

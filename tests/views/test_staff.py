@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import select
 
@@ -99,8 +101,11 @@ ORG_FORM = {"name": "Bakkerij Jansen B.V.", "kvk_number": "12345678",
             "city": "Utrecht", "country": "NL"}
 
 
-def test_a_staff_edit_based_on_old_details_is_refused_with_the_difference(
-        db, auth, admin, create_org):
+def _opened(page: str) -> str:
+    return html.unescape(page.split('name="opened"')[1].split('value="')[1].split('"')[0])
+
+
+def test_two_staff_edits_of_a_customer_merge_and_a_clash_is_shown(db, auth, admin, create_org):
     org = create_org("Bakkerij Jansen B.V.")
     auth.login_user(admin)
     colleague = auth.another()
@@ -108,20 +113,26 @@ def test_a_staff_edit_based_on_old_details_is_refused_with_the_difference(
     path = f"/staff/customers/{org.id}/edit"
     mine = auth.client.get(path).get_data(as_text=True)
     theirs = colleague.client.get(path).get_data(as_text=True)
-    version = mine.split('name="version"')[1].split('value="')[1].split('"')[0]
-    assert version and version in theirs
-    saved = colleague.post(path, {**ORG_FORM, "city": "Amersfoort", "version": version},
-                           token_from=path)
-    assert saved.status_code == 302
-    stale = auth.post(path, {**ORG_FORM, "address": "Kerkplein 9", "version": version},
-                      token_from=path)
-    page = stale.get_data(as_text=True)
-    assert stale.status_code == 409 and "Niet opgeslagen" in page
-    assert "Amersfoort" in page and 'value="Kerkplein 9"' in page  # theirs shown, mine kept
+    form = {name: getattr(org, name) for name in ORG_FORM}  # the form as opened
+    assert colleague.post(path, {**form, "city": "Amersfoort", "opened": _opened(theirs)},
+                          token_from=path).status_code == 302
+    # I change the address only: both changes stay
+    merged = auth.post(path, {**form, "address": "Kerkplein 9", "opened": _opened(mine)},
+                       token_from=path)
+    assert merged.status_code == 302
     db.session.refresh(org)
-    assert (org.city, org.address) == ("Amersfoort", org.address)
-    assert org.address != "Kerkplein 9"
-    newer = page.split('name="version"')[1].split('value="')[1].split('"')[0]
-    again = auth.post(path, {**ORG_FORM, "city": "Amersfoort", "address": "Kerkplein 9",
-                             "version": newer}, token_from=path)
+    assert (org.city, org.address) == ("Amersfoort", "Kerkplein 9")
+    # both change the city, differently: nothing saved, both values shown, mine kept
+    mine = auth.client.get(path).get_data(as_text=True)
+    theirs = colleague.client.get(path).get_data(as_text=True)
+    colleague.post(path, {**form, "address": "Kerkplein 9", "city": "Zwolle",
+                          "opened": _opened(theirs)}, token_from=path)
+    stale = auth.post(path, {**form, "address": "Kerkplein 9", "city": "Deventer",
+                             "opened": _opened(mine)}, token_from=path)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Zwolle" in page and 'value="Deventer"' in page
+    db.session.refresh(org)
+    assert org.city == "Zwolle"
+    again = auth.post(path, {**form, "address": "Kerkplein 9", "city": "Deventer",
+                             "opened": _opened(page)}, token_from=path)
     assert again.status_code == 302

@@ -8,7 +8,7 @@ from portal.web.forms import new_password_field
 
 
 class ProfileForm(FlaskForm):
-    version = HiddenField()  # of the name and language the form was opened with
+    opened = HiddenField()  # the name and language as the form was opened (services.versions)
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     locale = SelectField(_l("Language for e-mails and pages"),

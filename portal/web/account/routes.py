@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.services import ServiceError, accounts, sessions, twofactor, versions
 from portal.web.account.forms import PasswordChangeForm, ProfileForm, TotpSetupForm
 from portal.web.context import current_actor, current_session
-from portal.web.forms import ActionForm, apply_error
+from portal.web.forms import ActionForm, apply_error, merge_into, taken_over_message
 from portal.web.guards import login_required, recent_auth_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -19,16 +19,19 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def profile():
     form = ProfileForm(obj=current_user)
     if not form.is_submitted():
-        form.version.data = accounts.profile_version(current_user)
+        form.opened.data = accounts.profile_base(current_user)
     stale = None
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, form.name.data.strip(), form.locale.data,
-                                    current_actor(), form.version.data)
+            taken = accounts.update_profile(current_user, form.name.data.strip(),
+                                            form.locale.data, current_actor(), form.opened.data)
         except versions.StaleEdit as error:
-            stale, form.version.data = error, error.version
+            stale = error
+            merge_into(form, error)
         else:
             flash(_("Your details have been saved."), "success")
+            if taken:
+                flash(taken_over_message(form, taken), "info")
             response = redirect(url_for("account.profile"))
             response.delete_cookie("lang")  # the saved preference now decides
             return response

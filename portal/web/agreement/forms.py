@@ -27,9 +27,9 @@ class ContactField(StringField):
         self.summary_label = summary_label
 
 
-def choices_form(template, answers: dict | None = None) -> FlaskForm:
+def choices_form(template, answers: dict | None = None, fresh: bool = False) -> FlaskForm:
     """A form for the agreement version's ``template`` (its Bijlage 1 groups); prefilled with
-    ``answers`` (services.agreements.answers) unless the request posted data.
+    ``answers`` (services.agreements.answers) unless the request posted data (or ``fresh``).
 
     Fields are created in page order, because WTForms (and so the error summary) lists them
     in creation order.
@@ -50,6 +50,8 @@ def choices_form(template, answers: dict | None = None) -> FlaskForm:
     fields.update(_answer_fields())
     fields["based_on"] = HiddenField()  # the revision the form was opened with
     form_class = type("ChoicesForm", (FlaskForm,), fields)
+    if fresh:  # show ``answers``, not what was posted (a merged save that was refused)
+        return form_class(formdata=None, data=answers)
     return form_class(data=answers)
 
 

@@ -8,6 +8,7 @@ from portal.services import (
     ServiceError,
     agreements,
     choice_exports,
+    choice_merge,
     preparation,
     signed_copies,
 )
@@ -52,14 +53,16 @@ def edit_choices():
         return render_template("agreement/choices_readonly.html", latest=latest)
     answers = agreements.answers(latest.choices) if latest else {}
     form = choices_form(doc_template, {**answers, "based_on": latest.number if latest else 0})
-    stale = None
+    stale, taken = None, []
     if form.validate_on_submit():
         try:
             rev = agreements.save(org, agreements.choices_from(form.data, doc_template),
-                                  current_actor(), based_on=_number(form.based_on.data))
-        except agreements.StaleChoices as error:
+                                  current_actor(), based_on=_number(form.based_on.data),
+                                  taken_over=taken)
+        except choice_merge.StaleChoices as error:
             stale, latest = error, error.latest
-            form.based_on.data = error.latest.number  # the next save is based on it
+            form = choices_form(doc_template, {**agreements.answers(error.merged),
+                                               "based_on": error.latest.number}, fresh=True)
         except ServiceError as error:
             apply_error(form, error)
         else:
@@ -68,6 +71,9 @@ def edit_choices():
             else:
                 flash(_("Saved as revision %(n)d. Check the agreement below.", n=rev.number),
                       "success")
+            if taken:
+                flash(_("Meanwhile newer choices had been saved; their changes to parts you "
+                        "left alone were kept with yours."), "info")
             return redirect(url_for("agreement.preview"))
     return render_template("agreement/choices.html", form=form, template=doc_template,
                            suggestions=agreements.suggestions(doc_template, form.services.data),

@@ -13,7 +13,7 @@ from portal.web.forms import CUSTOMER_ROLE_CHOICES, STAFF_ROLE_CHOICES
 _DUTCH_POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 
 class OrganizationForm(FlaskForm):
-    version = HiddenField()  # of the details the form was opened with (services.versions)
+    opened = HiddenField()  # the details as the form was opened (services.versions)
     name = StringField(_l("Organization name"), validators=[InputRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
     kvk_number = StringField(

@@ -29,7 +29,13 @@ from portal.services import (
 from portal.services.organizations import OrganizationData
 from portal.web import memberships
 from portal.web.context import current_actor
-from portal.web.forms import ActionForm, AuditFilterForm, apply_error
+from portal.web.forms import (
+    ActionForm,
+    AuditFilterForm,
+    apply_error,
+    merge_into,
+    taken_over_message,
+)
 from portal.web.guards import staff_admin_required, staff_required
 from portal.web.responses import csv_response, paginate, signed_pdf_download
 from portal.web.staff.forms import (
@@ -128,17 +134,21 @@ def edit_customer(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = OrganizationForm(obj=org)
     if not form.is_submitted():
-        form.version.data = organizations.version(org)
+        form.opened.data = organizations.base(org)
     stale = None
     if form.validate_on_submit():
         try:
-            organizations.update(org, _org_data(form), current_actor(), form.version.data)
+            taken = organizations.update(org, _org_data(form), current_actor(),
+                                         form.opened.data)
         except versions.StaleEdit as error:
-            stale, form.version.data = error, error.version
+            stale = error
+            merge_into(form, error)
         except ServiceError as error:
             apply_error(form, error)
         else:
             flash(_("The customer's details have been saved."), "success")
+            if taken:
+                flash(taken_over_message(form, taken), "info")
             return redirect(url_for("staff.customer", org_id=org.id))
     return render_template("staff/customer_form.html", form=form, org=org, stale=stale), \
         409 if stale else 200
