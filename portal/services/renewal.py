@@ -40,8 +40,9 @@ def renew_after(last_stamp: datetime, offline_until: datetime | None = None) -> 
 
 
 def offline_until(pdf: bytes) -> datetime | None:
-    """Until when a downloaded copy of ``pdf`` can be checked offline (see the engine)."""
-    return offline.offline_until(validation.open_pdf(pdf))
+    """Until when a downloaded copy of ``pdf`` can be checked offline (see the engine); for
+    a file :func:`validation.check_own` just passed, from the reader it used."""
+    return offline.remembered(pdf, validation.open_pdf)
 
 
 def notice_window() -> timedelta:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import x509
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, xref
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign import attributes
 
-from portal.documents.pades import speedups, speedups_reading
+from portal.documents.pades import offline, speedups, speedups_reading, validation
 from tests.documents.test_signing import _append_content_change, sign_both
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,8 @@ def test_install_puts_every_speedup_in_place():
     assert attributes.as_signing_certificate_v2 is speedups.signing_certificate_v2
     assert generic.NameObject.read_from_stream is speedups_reading.read_name_from_stream
     assert generic.IndirectObject.read_from_stream is speedups_reading.read_reference_from_stream
+    assert xref.parse_xref_table is speedups_reading.XrefTable
+    assert xref.XRefSectionData.process_entries is speedups_reading.process_entries
 
 
 def test_name_comparison_is_unchanged():
@@ -225,3 +227,109 @@ def test_integrity_info_is_computed_once_and_equal(authority, unsigned):
                 expected.summarise_integrity_info().keys()
             assert repr(actual.summarise_integrity_info()) == \
                 repr(expected.summarise_integrity_info())
+
+
+def _xref_both(data: bytes, strict: bool):
+    """The entries read, then the tables filled, by pyHanko's code and by ours."""
+    results = []
+    for parse, process in ((speedups_reading.original_parse_xref_table,
+                            speedups_reading.original_process_entries),
+                           (speedups_reading.XrefTable, speedups_reading.process_entries)):
+        stream = io.BytesIO(data)
+        try:
+            entries = [(type(e.idnum), e) for e in parse(stream, strict)]
+            results.append((entries, stream.tell()))
+        except Exception as error:  # whatever pyHanko raises, ours must raise too
+            results.append((type(error), str(error), stream.tell()))
+        stream, section = io.BytesIO(data), xref.XRefSectionData()
+        try:
+            highest = process(section, parse(stream, strict), strict)
+            results.append((highest, section.standard_xrefs, section.freed,
+                            section.explicit_refs_in_revision, stream.tell()))
+        except Exception as error:
+            results.append((type(error), str(error), stream.tell()))
+    return results[0::2] + results[1::2]
+
+
+LINE = b"0000000017 00000 n\r\n"
+FREE = b"0000000000 65535 f \n"
+
+
+@pytest.mark.parametrize("data", [
+    b"0 2\n" + FREE + LINE + b"trailer\n<<>>",
+    b"  0 1\r\n" + FREE + b"3 2\n" + LINE + b"0000001234 00002 n \rtrailer  \n<<",
+    b"5 0\ntrailer <<", b"1 1\n" + LINE + b"trailer", b"1 1\n" + LINE,
+    b"1 2\n" + LINE + b"0000000017 00000 n\ntrailer",  # one-byte end of line: pyHanko copes
+    b"1 1\n" + b"0000000017 00000 n \r\n" + b"trailer",  # three bytes
+    b"1 1\n" + b"17 0 n            \r\n" + b"trailer",
+    b"1 1\n" + b"      17     0 n \n" + b"trailer",
+    b"1 1\n0000000017 00000 x \ntrailer", b"1 1\n0000000017 0000a n \ntrailer",
+    b"1.0 1\n" + LINE + b"trailer", b"1 -1\ntrailer", b"-3 1\n" + LINE + b"trailer",
+    b"1 3\n" + LINE + LINE, b"x 1\n" + LINE + b"trailer", b"1 1\n" + LINE + b"%c\ntrailer",
+    b"1 1 " + LINE + b"trailer", b"", b"1 1\n" + LINE + b"2 1\n" + LINE + b"traile",
+    b"0 1\n0000000017 99999 n\r\ntrailer", b"0 2\n0000000000 70000 f\r\n" + LINE + b"trailer",
+    b"7 1\n" + LINE + b"3 1\n" + LINE + b"trailer",
+])
+def test_xref_tables_read_as_pyhanko_reads_them(data):
+    for strict in (False, True):
+        original, fast, original_tables, fast_tables = _xref_both(data, strict)
+        assert original == fast
+        assert original_tables == fast_tables
+
+
+def test_random_xref_tables_match():
+    rng = random.Random(13)
+    lines = [LINE, FREE, b"0000000017 00000 n\n", b"0000000017 00000 n \r\n", b"000017 0 n\r\n",
+             b"0000000099 00001 f\r\n", b"0000000017 00000 z\r\n", b"0000000017 99999 n \n"]
+    for _ in range(300):
+        parts = []
+        for _ in range(rng.randint(1, 3)):
+            count = rng.randint(0, 4)
+            parts.append(b"%d %d\n" % (rng.randint(0, 9), count))
+            parts += [rng.choice(lines if rng.random() < 0.2 else lines[:2])
+                      for _ in range(count)]
+        # (no short junk at the very end: pyHanko's own reader then seeks back and loops)
+        data = b"".join(parts) + rng.choice([b"trailer\n<<>>", b"trailer", b"", b"trailex"])
+        for strict in (False, True):
+            original, fast, original_tables, fast_tables = _xref_both(data, strict)
+            assert original == fast, data
+            assert original_tables == fast_tables, data
+
+
+def test_xref_tables_of_a_signed_agreement_read_alike(authority, unsigned):
+    signed, _customer = sign_both(authority, unsigned)
+    tables = []
+    for parse, process in ((speedups_reading.original_parse_xref_table,
+                            speedups_reading.original_process_entries),
+                           (speedups_reading.XrefTable, speedups_reading.process_entries)):
+        xref.parse_xref_table, xref.XRefSectionData.process_entries = parse, process
+        try:
+            sections = PdfFileReader(io.BytesIO(signed), strict=False).xrefs._xref_sections
+        finally:
+            speedups.install()
+        tables.append([(x.meta_info, x.xref_data.standard_xrefs, x.xref_data.freed,
+                        x.xref_data.explicit_refs_in_revision) for x in sections])
+    assert len(tables[0]) == 4 and tables[0] == tables[1]
+
+
+def test_offline_validity_from_the_check_equals_a_fresh_read(authority, unsigned):
+    """check_own works the offline validity out with its own reader, taken once."""
+    signed, customer = sign_both(authority, unsigned)
+    fresh = offline.offline_until(validation.open_pdf(signed))
+    assert fresh is not None
+    assert validation.check_own(signed, [customer.cert, authority.seal.cert,
+                                         authority.tsa.cert]) == []
+
+    class Parsed(Exception):
+        pass
+
+    def parse(pdf):
+        raise Parsed
+
+    assert offline.remembered(signed, parse) == fresh  # not parsed again
+    with pytest.raises(Parsed):  # taken once
+        offline.remembered(signed, parse)
+    assert offline.remembered(signed, validation.open_pdf) == fresh
+    validation.check_own(signed, [authority.tsa.cert])  # problems: nothing remembered
+    with pytest.raises(Parsed):
+        offline.remembered(signed, parse)

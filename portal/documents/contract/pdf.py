@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import segno
@@ -132,6 +132,7 @@ def _printed(value, breaking: bool = True):
     return value
 
 
+@lru_cache(maxsize=64)  # the review step drew the same link's code a moment before signing
 def _qr_svg(url: str) -> str:
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", xmldecl=False, svgns=True, border=0)

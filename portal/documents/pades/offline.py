@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from asn1crypto import crl as asn1_crl
@@ -22,6 +23,27 @@ from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
 log = logging.getLogger(__name__)
+
+
+# Results worked out from a reader that was open anyway (the ceremony's own check), by the
+# file's SHA-256, each taken once by :func:`remembered`: the result depends on the bytes alone.
+_REMEMBERED: dict[bytes, datetime | None] = {}
+
+
+def remember(pdf: bytes, reader: PdfFileReader) -> None:
+    """Work out :func:`offline_until` for ``pdf`` with ``reader``, already open on it, for
+    :func:`remembered` to answer without parsing the file again."""
+    if len(_REMEMBERED) >= 16:  # checked files nobody asked about: stay bounded
+        _REMEMBERED.clear()
+    _REMEMBERED[hashlib.sha256(pdf).digest()] = offline_until(reader)
+
+
+def remembered(pdf: bytes, open_pdf: Callable[[bytes], PdfFileReader]) -> datetime | None:
+    """:func:`offline_until` of ``pdf``: as :func:`remember` worked it out, or read now."""
+    try:
+        return _REMEMBERED.pop(hashlib.sha256(pdf).digest())
+    except KeyError:
+        return offline_until(open_pdf(pdf))
 
 
 def offline_until(reader: PdfFileReader) -> datetime | None:

@@ -114,12 +114,12 @@ def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, name: str, reas
     """
     context = ValidationContext(trust_roots=[asn1_cert(c) for c in trust_roots],
                                 crls=list(revocation.crls), ocsps=list(revocation.ocsps),
-                                allow_fetching=allow_fetching)
+                                allow_fetching=allow_fetching) if long_term else None
     meta = PdfSignatureMetadata(
         field_name=field_name, name=name, reason=reason, location=location,
         contact_info=contact_info, subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=long_term, use_pades_lta=archive,
-        validation_context=context if long_term else None,
+        validation_context=context,
         # validation data in the signature's own revision (and the TSA's in the document
         # timestamp's), not in revisions of their own: fewer revisions to write and to
         # analyse on every validation. VRI entries are optional in PAdES and need the

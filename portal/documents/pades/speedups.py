@@ -15,7 +15,7 @@ syntax (PDF 32000-1 §7.3.4.3: hex digits, white space ignored, an odd final dig
 
 5. Cyclic garbage collection: see :func:`gc_paused`.
 
-6. PDF names and indirect references: see :mod:`.speedups_reading`.
+6. PDF names, indirect references and cross-reference tables: see :mod:`.speedups_reading`.
 
 7. The difference analysis of a signature, done once: see :func:`compute_integrity_info`.
 
@@ -32,7 +32,7 @@ import re
 from collections import defaultdict
 
 from asn1crypto import tsp, x509
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, xref
 from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError
 from pyhanko.pdf_utils.reader import HistoricalResolver, RawPdfPath
 from pyhanko.sign import attributes
@@ -378,6 +378,8 @@ def install() -> None:
     generic.IndirectObject.read_from_stream = staticmethod(
         speedups_reading.read_reference_from_stream)
     EmbeddedPdfSignature.compute_integrity_info = compute_integrity_info
+    xref.parse_xref_table = speedups_reading.XrefTable
+    xref.XRefSectionData.process_entries = speedups_reading.process_entries
 
 
 def installed() -> bool:

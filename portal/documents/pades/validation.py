@@ -209,7 +209,7 @@ def check_own(pdf: bytes, signers: Iterable[x509.Certificate]) -> list[str]:
             problems.append(f"{name}: timestamp by an unexpected certificate")
 
     try:
-        embedded = open_pdf(pdf).embedded_signatures
+        embedded = (reader := open_pdf(pdf)).embedded_signatures
         for emb in embedded:
             name = emb.field_name
             emb.compute_integrity_info(skip_diff=True)
@@ -233,6 +233,8 @@ def check_own(pdf: bytes, signers: Iterable[x509.Certificate]) -> list[str]:
                         extract_certificate_info(token).signer_cert)
         if not embedded or embedded[-1].coverage != SignatureCoverageLevel.ENTIRE_FILE:
             problems.append("the last signature does not cover the whole file")
+        if not problems:  # the ceremony records it next: spare it a second parse
+            offline.remember(pdf, reader)
     except Exception as error:  # report, never crash the caller's transaction handling
         problems.append(f"validation failed: {error}")
     return problems
