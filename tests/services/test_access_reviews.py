@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AccessReview, AuditEvent, Role, utcnow
 from portal.services import access_reviews, audit
-from portal.services.context import cli_actor
+from portal.services.context import Actor, cli_actor
 from tests.helpers import csrf_token
 
 THIS_MONTH = f"{utcnow():%Y-%m}"  # the audit log is append-only: events happen now
@@ -24,12 +24,19 @@ def _events(actions: list[str]) -> None:
     db.session.commit()
 
 
-def test_the_months_sample_holds_only_access_events_of_that_month_and_is_drawn_once(db):
-    _events(["personal_data.viewed"] * 30 + ["agreement.download"] * 5 + ["auth.login"] * 40)
+def test_the_months_sample_holds_staff_access_events_of_that_month_and_is_drawn_once(
+        db, create_staff, create_user, create_org):
+    staff = create_staff(Role.STAFF, email="support@voxio.nl")
+    owner = create_user(create_org(), Role.CUSTOMER_OWNER)
+    for actor, count in ((staff, 20), (owner, 30)):
+        for _ in range(count):
+            audit.record("personal_data.viewed", actor=Actor(user=actor), details={})
+    _events(["agreement.download"] * 10 + ["auth.login"] * 40)
     review = access_reviews.draw(THIS_MONTH, cli_actor("scheduler"))
-    assert review.population == 35 and len(review.items) == access_reviews.SAMPLE_SIZE
-    assert {i.event.action for i in review.items} <= {"personal_data.viewed",
-                                                     "agreement.download"}
+    # staff reading pages with personal data, and downloads; not customers reading their own
+    assert review.population == 30 and len(review.items) == access_reviews.SAMPLE_SIZE
+    assert {(i.event.action, i.event.actor_id) for i in review.items} <= {
+        ("personal_data.viewed", staff.id), ("agreement.download", None)}
     assert len({i.event_id for i in review.items}) == len(review.items)
     assert access_reviews.draw(THIS_MONTH, cli_actor("scheduler")).id == review.id
     other = access_reviews.draw("2025-11", cli_actor("scheduler"))
