@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -46,7 +47,7 @@ def record_storage_fault(operation: str, problem: str, user_id: int | None, labe
                      organization=user.organization_id if user else None,
                      details={"operation": operation, "problem": problem,
                               "mailed": recent is None})
-        monitoring.raise_alert("storage", "documents cannot be written",
+        monitoring.raise_alert("storage", _("documents cannot be written"),
                                f"{operation}: {problem}", send=False)  # mailed below
         if recent is None:
             for admin in users.active_staff_admins():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -69,8 +70,9 @@ def record_alert(alert_id: str, agreement_id: int, version: int, problem: str,
                      details={"alert": alert_id, "document": agreement.public_id,
                               "version": version, "problem": problem})
         monitoring.raise_alert(
-            "integrity", f"stored agreement {agreement.public_id} failed its integrity check",
-            f"file version {version}: {problem}", send=False)  # mailed below, in its words
+            "integrity", _("stored agreement %(id)s failed its integrity check",
+                           id=agreement.public_id),
+            f"v{version}: {problem}", send=False)  # mailed below, in its words
         for admin in users.active_staff_admins():
             mail.send("integrity_alert", admin.email,
                       _l("Integrity alert: stored agreement %(id)s", id=agreement.public_id),

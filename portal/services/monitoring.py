@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -92,23 +93,25 @@ def _audit_chain() -> list[Finding]:
     report = audit.verify_chain()
     if report.ok:
         return []
-    return [Finding("audit_chain", f"audit log chain broken at event #{report.broken_seq}",
-                    report.reason)]
+    return [Finding("audit_chain", _("the audit log's chain is broken at event #%(seq)s",
+                                      seq=report.broken_seq), report.reason)]
 
 
 def _bursts(now: datetime) -> list[Finding]:
     cfg = current_app.config
     found = []
-    for kind, actions, limit in (
+    for kind, actions, limit, text in (
             ("failed_sign_ins", ("auth.login_failed", "auth.second_factor_failed"),
-             cfg["ALERT_FAILED_SIGN_INS"]),
-            ("refused_access", ("access.refused",), cfg["ALERT_REFUSED_ACCESS"])):
+             cfg["ALERT_FAILED_SIGN_INS"], _l("%(num)d failed sign-ins in 15 minutes")),
+            ("refused_access", ("access.refused",), cfg["ALERT_REFUSED_ACCESS"],
+             _l("%(num)d refused accesses in 15 minutes"))):
         count = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action.in_(actions), AuditEvent.created_at > now - WINDOW)
             .execution_options(unscoped=True))
         if count >= limit:
-            found.append(Finding(kind, f"{count} {kind.replace('_', ' ')} in 15 minutes",
-                                 f"threshold {limit}; see the audit log"))
+            found.append(Finding(kind, str(text) % {"num": count},
+                                 _("the alert starts at %(limit)d; the audit log shows them",
+                                   limit=limit)))
     return found
 
 
@@ -121,9 +124,10 @@ def _task_queue(now: datetime) -> list[Finding]:
         .order_by(Heartbeat.enqueued_at).limit(1))
     if stale is None:
         return []
-    return [Finding("task_queue", f"the task queue has not run a task for {minutes} minutes",
-                    f"a heartbeat task enqueued at {stale.enqueued_at:%Y-%m-%d %H:%M} UTC has "
-                    f"not run: is the worker (flask tasks worker) running?")]
+    return [Finding("task_queue", _("the task queue has not run a task for %(num)d minutes",
+                                     num=minutes),
+                    _("a check task queued at %(when)s UTC has not run: is the worker (flask "
+                      "tasks worker) running?", when=f"{stale.enqueued_at:%Y-%m-%d %H:%M}"))]
 
 
 @huey.task(retries=2, retry_delay=10)

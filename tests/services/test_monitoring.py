@@ -58,7 +58,7 @@ def test_a_burst_of_failed_sign_ins_alerts_staff(app, db, client, create_org, cr
                                     "password": "niet het wachtwoord"})
     findings = monitoring.check()
     assert [f.kind for f in findings] == ["failed_sign_ins"]
-    assert _alerts("failed_sign_ins")[0].summary.startswith("3 failed sign ins")
+    assert _alerts("failed_sign_ins")[0].summary == "3 mislukte inlogpogingen in 15 minuten"
 
 
 def test_a_stalled_task_queue_alerts_staff_and_a_running_one_does_not(db, request):
