@@ -15,7 +15,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import STAFF_ROLES, AccessReview, AccessReviewItem, AuditEvent, User, utcnow
+from portal.models import (
+    STAFF_ROLES,
+    AccessReview,
+    AccessReviewItem,
+    AuditEvent,
+    Organization,
+    User,
+    utcnow,
+)
 from portal.services import ServiceError, audit
 from portal.services.context import Actor
 
@@ -82,6 +90,13 @@ def judge(item: AccessReviewItem, verdict: str, note: str, actor: Actor) -> None
                  details={"period": review.period, "event": item.event_id,
                           "verdict": verdict, "closed": review.closed_at is not None})
     db.session.commit()
+
+
+def customer_names(review: AccessReview) -> dict[int, str]:
+    """The names of the customers the sampled events concern, by id."""
+    ids = {item.event.organization_id for item in review.items} - {None}
+    return dict(db.session.execute(select(Organization.id, Organization.name)
+                                   .where(Organization.id.in_(ids))).all()) if ids else {}
 
 
 def reviews() -> list[AccessReview]:

@@ -54,8 +54,9 @@ def test_a_staff_administrator_reviews_the_sample_and_a_finding_needs_a_note(
     assert "Steekproef" in auth.client.get("/staff/reviews").get_data(as_text=True)
     refused = auth.client.post(f"/staff/reviews/items/{first.id}", data={
         "csrf_token": csrf_token(auth.client, page), "verdict": "finding", "note": " "})
-    assert refused.status_code == 422 and "Beschrijf de bevinding" in refused.get_data(
-        as_text=True)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Beschrijf de bevinding" in text
+    assert f'href="#note-{first.id}"' in text  # the summary at the top leads to the item
     for item, verdict, note in ((first, "finding", "Download zonder klantvraag"),
                                 (second, "fine", "")):
         done = auth.client.post(f"/staff/reviews/items/{item.id}", data={

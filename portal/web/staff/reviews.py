@@ -37,8 +37,9 @@ def draw_review():
 @bp.get("/reviews/<int:review_id>")
 @staff_admin_required
 def review(review_id: int):
-    return render_template("staff/review.html", review=db.get_or_404(AccessReview, review_id),
-                           form=ActionForm(), errors={})
+    review = db.get_or_404(AccessReview, review_id)
+    return render_template("staff/review.html", review=review, form=ActionForm(), errors={},
+                           names=access_reviews.customer_names(review))
 
 
 @bp.post("/reviews/items/<int:item_id>")
@@ -53,7 +54,8 @@ def judge_item(item_id: int):
     except ServiceError as error:
         return render_template("staff/review.html", review=item.review, form=ActionForm(),
                                errors={item.id: error.message},
-                               typed={item.id: request.form.get("note", "")}), 422
+                               typed={item.id: request.form.get("note", "")},
+                               names=access_reviews.customer_names(item.review)), 422
     flash(_("Saved."), "success")
     return redirect(url_for("staff.review", review_id=item.review_id, _anchor=f"item-{item.id}"))
 
