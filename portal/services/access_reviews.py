@@ -24,7 +24,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import ServiceError, audit
+from portal.services import ServiceErrors, audit
 from portal.services.context import Actor
 
 # staff opening customer data (pages with personal data: staff's only), downloads, exports
@@ -72,24 +72,39 @@ def draw(period: str, actor: Actor, size: int = SAMPLE_SIZE) -> AccessReview:
     return review
 
 
-def judge(item: AccessReviewItem, verdict: str, note: str, actor: Actor) -> None:
-    """Record the reviewer's verdict on one sampled event; a finding needs a note."""
-    note = (note or "").strip()
-    if verdict not in VERDICTS:
-        raise ServiceError(_("Choose “fine” or “finding”."), field="verdict")
-    if verdict == "finding" and not note:
-        raise ServiceError(_("Describe the finding: what is wrong, and what follows."),
-                           field="note")
-    item.verdict, item.note = verdict, note[:2000]
-    item.reviewed_by_id = actor.user.id if actor.user else None
-    item.reviewed_at = utcnow()
-    review = item.review
+def judge(review: AccessReview, answers: dict[int, tuple[str, str]], actor: Actor) -> int:
+    """Record the reviewer's verdicts (item id -> (verdict, note)) in one go; how many changed.
+
+    Items left without a verdict stay open. A finding needs a note: if any lacks one,
+    :class:`ServiceErrors` names each such item (by ``note-<id>``) and nothing is saved.
+    """
+    problems = [(f"note-{item.id}", _("Describe the finding: what is wrong, and what "
+                                     "follows."))
+                for item in review.items
+                if answers.get(item.id, ("", ""))[0] == "finding"
+                and not answers[item.id][1].strip()]
+    problems += [(f"verdict-{item.id}", _("Choose “fine” or “finding”."))
+                 for item in review.items
+                 if answers.get(item.id, ("", ""))[0] not in ("", *VERDICTS)]
+    if problems:
+        raise ServiceErrors(problems)
+    now, changed = utcnow(), 0
+    for item in review.items:
+        verdict, note = answers.get(item.id, ("", ""))
+        note = note.strip()[:2000]
+        if not verdict or (verdict, note) == (item.verdict, item.note):
+            continue
+        item.verdict, item.note = verdict, note
+        item.reviewed_by_id = actor.user.id if actor.user else None
+        item.reviewed_at = now
+        changed += 1
+        audit.record("access_review.judged", actor=actor, obj=review,
+                     details={"period": review.period, "event": item.event_id,
+                              "verdict": verdict})
     if all(i.verdict for i in review.items) and review.closed_at is None:
-        review.closed_at = item.reviewed_at
-    audit.record("access_review.judged", actor=actor, obj=review,
-                 details={"period": review.period, "event": item.event_id,
-                          "verdict": verdict, "closed": review.closed_at is not None})
+        review.closed_at = now
     db.session.commit()
+    return changed
 
 
 def customer_names(review: AccessReview) -> dict[int, str]:

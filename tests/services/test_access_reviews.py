@@ -52,16 +52,19 @@ def test_a_staff_administrator_reviews_the_sample_and_a_finding_needs_a_note(
     auth.login_user(admin)
     page = f"/staff/reviews/{review.id}"
     assert "Steekproef" in auth.client.get("/staff/reviews").get_data(as_text=True)
-    refused = auth.client.post(f"/staff/reviews/items/{first.id}", data={
-        "csrf_token": csrf_token(auth.client, page), "verdict": "finding", "note": " "})
+    token = csrf_token(auth.client, page)
+    refused = auth.client.post(page, data={
+        "csrf_token": token, f"verdict-{first.id}": "finding", f"note-{first.id}": " ",
+        f"verdict-{second.id}": "fine"})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Beschrijf de bevinding" in text
     assert f'href="#note-{first.id}"' in text  # the summary at the top leads to the item
-    for item, verdict, note in ((first, "finding", "Download zonder klantvraag"),
-                                (second, "fine", "")):
-        done = auth.client.post(f"/staff/reviews/items/{item.id}", data={
-            "csrf_token": csrf_token(auth.client, page), "verdict": verdict, "note": note})
-        assert done.status_code == 302
+    assert 'value="fine" checked' in text  # the other verdict is kept, not lost
+    assert db.session.scalar(select(AccessReview)).items[1].verdict is None  # nothing saved
+    done = auth.client.post(page, data={
+        "csrf_token": token, f"verdict-{first.id}": "finding",
+        f"note-{first.id}": "Download zonder klantvraag", f"verdict-{second.id}": "fine"})
+    assert done.status_code == 302
     db.session.expire_all()
     review = db.session.scalar(select(AccessReview))
     assert review.closed_at is not None

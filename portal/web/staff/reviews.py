@@ -4,11 +4,11 @@ administrators."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.extensions import db
-from portal.models import AccessReview, AccessReviewItem, utcnow
-from portal.services import ServiceError, access_reviews
+from portal.models import AccessReview, utcnow
+from portal.services import ServiceErrors, access_reviews
 from portal.web.context import current_actor
 from portal.web.forms import ActionForm
 from portal.web.guards import staff_admin_required
@@ -39,25 +39,25 @@ def draw_review():
 def review(review_id: int):
     review = db.get_or_404(AccessReview, review_id)
     return render_template("staff/review.html", review=review, form=ActionForm(), errors={},
-                           names=access_reviews.customer_names(review))
+                           typed={}, names=access_reviews.customer_names(review))
 
 
-@bp.post("/reviews/items/<int:item_id>")
+@bp.post("/reviews/<int:review_id>")
 @staff_admin_required
-def judge_item(item_id: int):
-    item = db.get_or_404(AccessReviewItem, item_id)
+def judge_review(review_id: int):
+    review = db.get_or_404(AccessReview, review_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    answers = {item.id: (request.form.get(f"verdict-{item.id}", ""),
+                         request.form.get(f"note-{item.id}", "")) for item in review.items}
     try:
-        access_reviews.judge(item, request.form.get("verdict", ""), request.form.get("note", ""),
-                             current_actor())
-    except ServiceError as error:
-        return render_template("staff/review.html", review=item.review, form=ActionForm(),
-                               errors={item.id: error.message},
-                               typed={item.id: request.form.get("note", "")},
-                               names=access_reviews.customer_names(item.review)), 422
-    flash(_("Saved."), "success")
-    return redirect(url_for("staff.review", review_id=item.review_id, _anchor=f"item-{item.id}"))
+        changed = access_reviews.judge(review, answers, current_actor())
+    except ServiceErrors as error:
+        return render_template("staff/review.html", review=review, form=ActionForm(),
+                               errors=dict(error.problems), typed=answers,
+                               names=access_reviews.customer_names(review)), 422
+    flash(ngettext("%(num)d verdict saved.", "%(num)d verdicts saved.", changed), "success")
+    return redirect(url_for("staff.review", review_id=review.id))
 
 
 @bp.get("/reviews/<int:review_id>.csv")
