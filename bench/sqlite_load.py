@@ -55,6 +55,16 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 # seconds a client waits after each answer before its next request (0: a closed loop)
 READ_PAUSE = float(os.environ.get("BENCH_READ_PAUSE", "0"))
 WRITE_PAUSE = float(os.environ.get("BENCH_WRITE_PAUSE", "0"))
+# "profile": members save their name (light); "choices": owners save their choices (a new
+# revision with its services index, notices catch-up and audit event: the heavy save)
+WRITE = os.environ.get("BENCH_WRITE", "profile")
+CHOICES = {
+    "services": ["webhosting", "email"], "purposes": ["hosting"],
+    "data_categories": ["name_address", "ip_address"], "data_subjects": ["customers"],
+    "large_scale": "no", "contact_name": "Fenna de FG", "contact_email": "fg@bakkerij.nl",
+    "signatory_name": "Eigenaar", "signatory_function": "Directeur",
+    "signatory_authority": "director", "disposition": "return_then_delete",
+}
 CUSTOMERS = 50
 SECRET = "bench-secret-key-0123456789-0123456789"  # noqa: S105 (a throwaway instance)
 PASSWORD = "bench password that is long enough"  # noqa: S105
@@ -130,12 +140,15 @@ def _measure(tree: Path) -> dict:
         for _ in range(WORKERS * 2):  # every worker imports the app before it is measured
             requests.get(url + "/healthz", timeout=30)
         readers = [_login(url, f"owner{i}@bench.example") for i in range(READERS)]
-        writers = [_login(url, f"member{i}@bench.example") for i in range(WRITERS)]
+        writers = ([_login(url, f"member{i}@bench.example") for i in range(WRITERS)]
+                   if WRITE == "profile" else
+                   [_login(url, f"owner{READERS + i}@bench.example") for i in range(WRITERS)])
         for session in readers:  # first views (the preview logs one event per session)
             for page in READ_PAGES:
                 assert session.get(url + page, allow_redirects=False,
                                    timeout=30).status_code == 200
-        tokens = [_csrf(session.get(url + "/account/", timeout=30).text) for session in writers]
+        form = "/account/" if WRITE == "profile" else "/agreement/choices"
+        tokens = [_csrf(session.get(url + form, timeout=30).text) for session in writers]
         read, write, cpu = _run(url, readers, writers, tokens, proc.pid)
         wal = folder / "portal.db-wal"
         wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0.0
@@ -236,10 +249,16 @@ def _run(url: str, readers, writers, tokens, server: int) -> tuple[list, list, d
         start.wait()
         k = 0
         while time.perf_counter() < clock[1]:
-            data = {"csrf_token": token, "name": f"Lid {n} {'AB'[k % 2]}", "locale": "nl"}
+            if WRITE == "profile":
+                path = "/account/"
+                data = {"csrf_token": token, "name": f"Lid {n} {'AB'[k % 2]}", "locale": "nl"}
+            else:
+                path = "/agreement/choices"
+                data = {**CHOICES, "csrf_token": token,
+                        "contact_phone": f"+31 30 123 45 {k % 100:02d}"}
             t0 = time.perf_counter()
             try:
-                ok = session.post(url + "/account/", data=data, allow_redirects=False,
+                ok = session.post(url + path, data=data, allow_redirects=False,
                                   timeout=60).status_code == 302
             except requests.RequestException:
                 ok = False
