@@ -12,7 +12,7 @@ from flask import Flask
 
 from portal.extensions import babel, login_manager
 from portal.services import verification
-from portal.web import context, errors, locale, page_views, security
+from portal.web import audit_view, context, errors, locale, page_views, security
 from portal.web.account import bp as account_bp
 from portal.web.agreement import bp as agreement_bp
 from portal.web.auth import bp as auth_bp
@@ -54,3 +54,6 @@ def register(app: Flask) -> None:
     # validation reports appear on several blueprints' pages, always in the same words
     app.jinja_env.globals.update(trust_text=verification.trust_text,
                                  verdict_labels=verification.VERDICT_LABELS)
+    # audit tables in plain words (no raw JSON or database ids for customers)
+    app.jinja_env.globals.update(audit_details=audit_view.details,
+                                 audit_subject=audit_view.subject)

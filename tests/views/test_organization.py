@@ -163,3 +163,17 @@ def test_viewing_personal_data_is_logged_once_per_session_and_page(auth, team, c
     auth.login(owner.email)
     log = auth.client.get("/organization/audit").get_data(as_text=True)
     assert "Pagina met persoonsgegevens bekeken" in log
+
+
+def test_the_customers_audit_log_speaks_in_document_numbers_not_json_or_ids(
+        auth, team, create_revision):
+    owner, *_ = team
+    create_revision(owner.organization, owner)
+    auth.login(owner.email)
+    auth.client.get("/agreement/preview")
+    page = auth.client.get("/organization/audit").get_data(as_text=True)
+    table = page.split("<table")[1].split("</table>")[0]
+    assert "Revisie" in table and "Pagina" in table and "/agreement/preview" in table
+    assert "{&#34;" not in table and '{"' not in table  # no raw JSON
+    assert "Technische gegevens" not in table  # that fold is for staff
+    assert "endpoint" not in table
