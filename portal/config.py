@@ -126,6 +126,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "EXTRA_TRUST_ROOTS": env.get("EXTRA_TRUST_ROOTS") or None,
         # Renew archive timestamps this many days after the last one (before its proof ages).
         "TIMESTAMP_RENEW_DAYS": _int(env.get("TIMESTAMP_RENEW_DAYS"), 60),
+        # where customers get help: shown on every page
+        "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "privacy@voxio.nl"),
         # monitoring (flask monitor check): bursts in 15 minutes, and the task queue's pulse
         "ALERT_FAILED_SIGN_INS": _int(env.get("ALERT_FAILED_SIGN_INS"), 50),
         "ALERT_REFUSED_ACCESS": _int(env.get("ALERT_REFUSED_ACCESS"), 100),

@@ -70,6 +70,11 @@ def test_a_valid_csrf_token_from_the_portal_itself_is_accepted(app, auth, create
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+def test_every_page_offers_help_and_contact(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="mailto:privacy@voxio.nl"' in page and "Hulp en contact" in page
+
+
 def test_pages_carry_strict_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]

@@ -127,6 +127,8 @@ def test_signing_needs_a_recent_login(app, db, auth, people):
     db.session.commit()
     response = auth.client.get("/agreement/sign")
     assert response.status_code == 302 and "/confirm" in response.headers["Location"]
+    page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "U gaat verder met: het ondertekenen van de verwerkersovereenkomst." in page
 
 
 def test_the_signatory_must_confirm_name_and_authority(app, db, auth, people):

@@ -2,8 +2,9 @@
 
 import time
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db
@@ -153,4 +154,18 @@ def confirm():
             apply_error(form, error)
         else:
             return redirect(next_url(url_for("main.dashboard")))
-    return render_template("auth/confirm.html", form=form)
+    return render_template("auth/confirm.html", form=form,
+                           action=_protected_action(request.args.get("next", "")))
+
+
+# What a step-up protects, by where it leads: the page names it, so the user knows why.
+PROTECTED = (("/agreement/sign/own", _l("countersigning the agreement you signed yourself")),
+             ("/agreement/sign", _l("signing the data processing agreement")),
+             ("/account/two-factor/recovery-codes", _l("making new recovery codes")),
+             ("/account/two-factor/disable", _l("switching off two-step verification")),
+             ("/account/two-factor", _l("changing two-step verification")))
+
+
+def _protected_action(target: str) -> str | None:
+    path = target.split("?")[0]
+    return next((str(text) for prefix, text in PROTECTED if path.startswith(prefix)), None)
