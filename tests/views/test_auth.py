@@ -290,7 +290,7 @@ def test_staff_invites_first_owner_who_sets_a_password(db, client, auth, create_
     assert response.status_code == 302
     auth.logout()
     link = mailbox.link("eva@nieuw.example", "/invitation/")
-    assert "Nieuwe Klant B.V., waar u" in mailbox.text(mailbox.last("eva@nieuw.example"))
+    assert "Nieuwe Klant B.V., als eigenaar" in mailbox.text(mailbox.last("eva@nieuw.example"))
     page = client.get(link).get_data(as_text=True)
     assert "Nieuwe Klant B.V." in page and "B.V.." not in page  # no double full stop
     response = client.post(link, data={"csrf_token": csrf_token(client, link),
