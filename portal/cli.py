@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import Role, User, utcnow
 from portal.services import (
     ServiceError,
+    access_list,
     access_reviews,
     announcements,
     audit,
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(storage_group)
     app.cli.add_command(monitor_group)
     app.cli.add_command(reviews_group)
+    app.cli.add_command(access_group)
 
 
 seed = AppGroup("seed", help="Load data.")
@@ -186,6 +188,16 @@ def monitor_check() -> None:
     click.echo(f"{len(findings)} finding(s); {len(monitoring.open_alerts())} open alert(s)")
     if findings:
         raise SystemExit(1)
+
+
+access_group = AppGroup("access", help="Customers' periodic check of who has access.")
+
+
+@access_group.command("remind")
+def access_remind() -> None:
+    """E-mail owners whose access check is due, once per due date (run daily)."""
+    reminded = access_list.remind_due()
+    click.echo(f"reminded {len(reminded)} customer(s)")
 
 
 reviews_group = AppGroup("reviews", help="Monthly sample checks of access (Bijlage 2).")

@@ -128,6 +128,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "TIMESTAMP_RENEW_DAYS": _int(env.get("TIMESTAMP_RENEW_DAYS"), 60),
         # where customers get help: shown on every page
         "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "privacy@voxio.nl"),
+        # Bijlage 2, periodic check of access: owners confirm who has access this often
+        "ACCESS_REVIEW_DAYS": _int(env.get("ACCESS_REVIEW_DAYS"), 182),
         # monitoring (flask monitor check): bursts in 15 minutes, and the task queue's pulse
         "ALERT_FAILED_SIGN_INS": _int(env.get("ALERT_FAILED_SIGN_INS"), 50),
         "ALERT_REFUSED_ACCESS": _int(env.get("ALERT_REFUSED_ACCESS"), 100),

@@ -129,6 +129,8 @@ ACTION_LABELS = {
     "invitation.revoked": _l("Invitation withdrawn"),
     "organization.created": _l("Customer registered"),
     "organization.updated": _l("Organization details changed"),
+    "organization.access_exported": _l("Access list downloaded"),
+    "organization.access_reviewed": _l("Access checked and confirmed by an owner"),
     "organization.viewed_by_staff": _l("Customer data opened by Voxio staff"),
     "user.activated": _l("Access restored"),
     "user.created": _l("Account created"),

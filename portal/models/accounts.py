@@ -52,6 +52,10 @@ class Organization(Base):
     city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2), default="NL")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bijlage 2, periodic check of access: when an owner last confirmed who has access
+    access_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    access_reviewed_by: Mapped[str | None] = mapped_column(String(254))  # the owner's name
+    access_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.name")
 

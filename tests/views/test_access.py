@@ -109,6 +109,8 @@ def table(w):
         ("GET", "/organization/invite", owners),
         ("GET", "/organization/audit", owners),
         ("GET", "/organization/audit.csv", owners),
+        ("GET", "/organization/access.csv", owners),
+        ("POST", "/organization/access/review", {**owners, "owner": 302}),
         # Another organization's objects do not exist for a customer: 404, never 403.
         ("POST", f"/organization/members/{mb}/role", {**owners, "owner": 404}),
         ("POST", f"/organization/members/{mb}/active", {**owners, "owner": 404}),
@@ -179,6 +181,7 @@ def table(w):
          {**staff, "staff": 404, "staff_admin": 404}),
         ("GET", "/staff/customers/new", staff),
         ("GET", f"/staff/customers/{b}", staff),
+        ("GET", f"/staff/customers/{b}/access.csv", staff),
         ("GET", f"/staff/customers/{a}/edit", staff),
         ("POST", f"/staff/customers/{a}/invite", {**staff, "staff": 422, "staff_admin": 422}),
         ("GET", "/staff/staff-users", admins),

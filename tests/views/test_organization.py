@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import AuditEvent, Role, User
+from portal.models import AuditEvent, Organization, Role, User, utcnow
+from portal.services import mail
 from tests.helpers import csrf_token
 
 
@@ -178,3 +180,36 @@ def test_the_customers_audit_log_speaks_in_document_numbers_not_json_or_ids(
     assert "{&#34;" not in table and '{"' not in table  # no raw JSON
     assert "Technische gegevens" not in table  # that fold is for staff
     assert "endpoint" not in table
+
+
+def test_owners_check_who_has_access_export_the_list_and_are_reminded_when_due(
+        app, auth, team, mailbox, runner):
+    owner, member, _ = team
+    auth.login(owner.email)
+    page = auth.client.get("/organization/").get_data(as_text=True)
+    assert "Toegang is nog niet gecontroleerd" in page
+    rows = list(csv.DictReader(io.StringIO(
+        auth.client.get("/organization/access.csv").get_data(as_text=True))))
+    assert {(r["email"], r["roles"], r["two_step"]) for r in rows} == {
+        (owner.email, "customer_owner", "off"), (member.email, "customer_member", "off")}
+    assert runner.invoke(args=["access", "remind"]).output.startswith("reminded 0")
+    # half a year on, the check is due: owners are reminded once, with the people listed
+    db.session.execute(update(Organization).where(Organization.id == owner.organization_id)
+                       .values(created_at=utcnow() - timedelta(
+                           days=app.config["ACCESS_REVIEW_DAYS"] + 1)))
+    db.session.commit()
+    assert "reminded 1" in runner.invoke(args=["access", "remind"]).output
+    assert "reminded 0" in runner.invoke(args=["access", "remind"]).output
+    mail.drain()
+    text = mailbox.text(mailbox.last(owner.email))
+    assert member.email in text and "/organization/" in text
+    assert not mailbox.to(member.email)
+    page = auth.client.get("/organization/").get_data(as_text=True)
+    assert "Er is een controle nodig" in page
+    done = auth.post("/organization/access/review", token_from="/organization/")
+    assert done.status_code == 302
+    page = auth.client.get("/organization/").get_data(as_text=True)
+    assert "Volgende controle op" in page and owner.name in page
+    assert db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "organization.access_reviewed").execution_options(
+            unscoped=True)) is not None

@@ -2,16 +2,18 @@
 
 from flask import (
     Blueprint,
+    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Invitation, User
-from portal.services import audit, invitations, users
+from portal.services import access_list, audit, invitations, users
 from portal.web import memberships
 from portal.web.context import current_actor
 from portal.web.forms import ActionForm, AuditFilterForm
@@ -28,9 +30,28 @@ def overview():
     org = current_user.organization
     return render_template(
         "organization/overview.html", org=org, members=users.members(org),
+        review_due=access_list.due_on(org), review_overdue=access_list.is_due(org),
         invitations=invitations.list_for(org) if current_user.is_owner else [],
         role_form=RoleForm(), action_form=ActionForm(),
     )
+
+
+@bp.get("/access.csv")
+@owner_required
+def access_csv():
+    org = current_user.organization
+    return csv_response(access_list.export_csv(org, current_actor()),
+                        f"toegang-{org.customer_number}.csv")
+
+
+@bp.post("/access/review")
+@owner_required
+def confirm_access_review():
+    if ActionForm().validate_on_submit():
+        access_list.confirm_review(current_user.organization, current_actor())
+        flash(_("Thank you: the access review is recorded. We will remind you when the next "
+                "one is due."), "success")
+    return redirect(url_for("organization.overview"))
 
 
 @bp.route("/invite", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import Invitation, Organization, OutboxMessage, StaffAlert, User
 from portal.services import (
     ServiceError,
+    access_list,
     agreements,
     audit,
     invitations,
@@ -152,6 +153,13 @@ def edit_customer(org_id: int):
             return redirect(url_for("staff.customer", org_id=org.id))
     return render_template("staff/customer_form.html", form=form, org=org, stale=stale), \
         409 if stale else 200
+
+
+@bp.get("/customers/<int:org_id>/access.csv")
+def customer_access_csv(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return csv_response(access_list.export_csv(org, current_actor()),
+                        f"toegang-{org.customer_number}.csv")
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
