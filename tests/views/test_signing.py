@@ -75,6 +75,9 @@ def test_owner_signs_and_voxio_countersigns(app, db, auth, people, mailbox, tmp_
     page = auth.client.get("/agreement/sign")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
+    lead = html.split('class="lead"')[1].split("</p>")[0]
+    assert "U ondertekent de verwerkersovereenkomst" in lead and "SHA-256" not in lead
+    assert "<summary>Technische gegevens</summary>" in html  # digests folded away
     prepared_id = _prepared_id(html)
     unsigned = auth.client.get(f"/agreement/prepared/{prepared_id}.pdf")
     assert unsigned.mimetype == "application/pdf" and unsigned.data.startswith(b"%PDF-")
