@@ -4,13 +4,12 @@ review; owners are reminded once when it is due."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Organization, Role, utcnow
@@ -36,18 +35,14 @@ def export_csv(org: Organization, actor: Actor) -> list[str]:
     audit.record("organization.access_exported", actor=actor, organization=org, obj=org,
                  details={"users": len(org.users)})
     db.session.commit()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("name", "email", "roles", "active", "two_step", "last_sign_in",
-                     "access_reviewed_at", "access_reviewed_by"))
-    for user in users.members(org):
-        writer.writerow([audit.safe_cell(v) for v in (
-            user.name, user.email, user.role.value, "yes" if user.active else "no",
-            "on" if user.has_totp else "off",
-            user.last_login_at.isoformat() if user.last_login_at else "",
-            org.access_reviewed_at.isoformat() if org.access_reviewed_at else "",
-            org.access_reviewed_by or "")])
-    return [buffer.getvalue()]
+    return [audit.csv_text(
+        ("name", "email", "roles", "active", "two_step", "last_sign_in", "access_reviewed_at",
+         "access_reviewed_by"),
+        ((user.name, user.email, user.role.value, "yes" if user.active else "no",
+          "on" if user.has_totp else "off",
+          user.last_login_at.isoformat() if user.last_login_at else "",
+          org.access_reviewed_at.isoformat() if org.access_reviewed_at else "",
+          org.access_reviewed_by or "") for user in users.members(org)))]
 
 
 def confirm_review(org: Organization, actor: Actor) -> None:
@@ -64,10 +59,13 @@ def remind_due(now: datetime | None = None) -> list[str]:
     customers reminded (daily job)."""
     now = now or utcnow()
     reminded = []
-    for org in db.session.scalars(select(Organization).order_by(Organization.id)):
+    last = func.coalesce(Organization.access_reviewed_at, Organization.created_at)
+    for org in db.session.scalars(select(Organization).where(last <= now - interval())
+                                  .options(selectinload(Organization.users))
+                                  .order_by(Organization.id)):
         due = due_on(org)
-        if due > now or (org.access_reminded_at and org.access_reminded_at >= due):
-            continue
+        if org.access_reminded_at and org.access_reminded_at >= due:
+            continue  # reminded of this check already
         owners = [u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER]
         for owner in owners:
             mail.send("access_review_due", owner.email,

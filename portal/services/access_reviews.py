@@ -6,8 +6,6 @@ exportable; every step is audit-logged.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import UTC, date, datetime
 
@@ -123,16 +121,11 @@ def export_csv(review: AccessReview, actor: Actor) -> list[str]:
     audit.record("access_review.exported", actor=actor, obj=review,
                  details={"period": review.period})
     db.session.commit()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("period", "event_seq", "event_time", "actor", "action", "organization_id",
-                     "object", "verdict", "note", "reviewed_by", "reviewed_at"))
-    for item in review.items:
-        event = item.event
-        writer.writerow([audit.safe_cell(v) for v in (
-            review.period, event.seq, event.created_at.isoformat(), event.actor_label,
-            event.action, event.organization_id or "",
-            f"{event.object_type or ''} {event.object_id or ''}".strip(), item.verdict or "",
-            item.note, item.reviewed_by.email if item.reviewed_by else "",
-            item.reviewed_at.isoformat() if item.reviewed_at else "")])
-    return [buffer.getvalue()]
+    return [audit.csv_text(
+        ("period", "event_seq", "event_time", "actor", "action", "organization_id", "object",
+         "verdict", "note", "reviewed_by", "reviewed_at"),
+        ((review.period, item.event.seq, item.event.created_at.isoformat(),
+          item.event.actor_label, item.event.action, item.event.organization_id or "",
+          f"{item.event.object_type or ''} {item.event.object_id or ''}".strip(),
+          item.verdict or "", item.note, item.reviewed_by.email if item.reviewed_by else "",
+          item.reviewed_at.isoformat() if item.reviewed_at else "") for item in review.items))]

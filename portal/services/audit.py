@@ -190,6 +190,15 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def csv_text(header: Iterable[str], rows: Iterable[Iterable]) -> str:
+    """A small export as one CSV text, every cell made safe for spreadsheets."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
+
+
 CSV_HEADER = ["seq", "time_utc", "actor", "organization_id", "action", "object_type",
               "object_id", "ip", "user_agent", "details", "hash"]
 

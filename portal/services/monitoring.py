@@ -81,11 +81,10 @@ def check(now: datetime | None = None) -> list[Finding]:
     findings = [*_audit_chain(), *_bursts(now), *_task_queue(now)]
     for finding in findings:
         raise_alert(finding.kind, finding.summary, finding.details, now)
-    db.session.add(Heartbeat(enqueued_at=now))
-    db.session.flush()
-    heartbeat_id = db.session.scalar(select(func.max(Heartbeat.id)))
+    heartbeat = Heartbeat(enqueued_at=now)
+    db.session.add(heartbeat)
     db.session.commit()
-    beat(heartbeat_id)
+    beat(heartbeat.id)
     return findings
 
 
