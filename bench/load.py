@@ -13,18 +13,17 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pyotp
 import requests
+
+from bench import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "10,1000,100000").split(",")]
@@ -57,7 +56,7 @@ def _hello() -> tuple[float, float, float]:
         rps, p95 = _result(_wrk(f"{url}/", ""))
         spent = _cpu_ticks(proc.pid)[0] - before
     finally:
-        _stop(proc)
+        gunicorn.stop(proc, 20)
     return rps, p95, spent / TICKS * 1000 / (rps * SECONDS)
 
 
@@ -91,7 +90,7 @@ def _run_size(size: int) -> None:
             spent = [b - a for a, b in zip(before, _cpu_ticks(proc.pid), strict=True)]
             rows.append((name, rps, p95, [t / TICKS * 1000 / (rps * SECONDS) for t in spent]))
     finally:
-        _stop(proc)
+        gunicorn.stop(proc, 20)
     hellos.append(_hello())
     base = sum(h[0] for h in hellos) / 2
     print(f"\n{size:,} customers")
@@ -187,26 +186,8 @@ def _cpu_ticks(session: int) -> tuple[int, int]:
 
 
 def _serve(app_path: str, env: dict):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b",
-                             f"127.0.0.1:{port}", "--log-level", "warning", app_path],
-                            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url + "/healthz" if app_path == "wsgi:app" else url, timeout=5)
-            return proc, url
-        except requests.RequestException:  # still booting its workers
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def _stop(proc) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(20)
+    return gunicorn.serve(app_path, cwd=ROOT, env={**os.environ, **env}, workers=WORKERS,
+                          ready_path="/healthz" if app_path == "wsgi:app" else "", tries=200)
 
 
 def _wrk(url: str, cookie: str) -> str:

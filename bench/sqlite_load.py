@@ -31,8 +31,6 @@ import os
 import platform
 import re
 import resource
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -44,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+
+from bench import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
@@ -153,7 +153,7 @@ def _measure(tree: Path) -> dict:
         wal = folder / "portal.db-wal"
         wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0.0
     finally:
-        _stop(proc)
+        gunicorn.stop(proc)
     audit = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "audit", "verify"],
                            cwd=tree, env=env, capture_output=True, text=True)
     stderr = [line for line in errlog.read_text(errors="replace").splitlines()
@@ -186,27 +186,8 @@ with app.app_context(), app.test_request_context():
 
 
 def _serve(tree: Path, env: dict, errlog: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     with errlog.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b",
-                                 f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-                                cwd=tree, env=env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(url + "/healthz", timeout=5)
-            return proc, url
-        except requests.RequestException:  # still booting its workers
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def _stop(proc) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(30)
+        return gunicorn.serve("wsgi:app", cwd=tree, env=env, workers=WORKERS, stderr=err)
 
 
 def _csrf(page: str) -> str:
