@@ -223,3 +223,41 @@ def test_the_signed_file_stays_pdf_1_7_as_pdf_a_3_is_and_keeps_its_tags(unsigned
     # the signature fields are invisible zero-area widgets, printable and not hidden (PDF/A)
     for field in (ref.get_object() for ref in root["/AcroForm"]["/Fields"]):
         assert [float(x) for x in field["/Rect"]] == [0, 0, 0, 0] and field["/F"] & 0b100011 == 0
+
+
+def test_two_signatories_in_turn_then_the_seal_all_end_at_b_lta(authority, unsigned, tmp_path):
+    at = datetime.now(UTC)
+    stamper = timestamps.local(authority)
+    director = authority.issue_signer(SIGNATORY, at)
+    dpo = authority.issue_signer(pki.SignerName(
+        "Femke de Wit", "Bakkerij Jansen B.V.", "fg@bakkerij.nl", title="FG"), at)
+    certs = [director.cert, dpo.cert, authority.signing_ca.cert, authority.seal.cert,
+             authority.tsa.cert]
+    revocation = material(authority, certs, at)
+    pdf = unsigned
+    for position, (cred, name) in enumerate(((director, "Petra Jansen"),
+                                             (dpo, "Femke de Wit")), 1):
+        pdf = contract_signatures.sign_as_customer(
+            pdf, signing.credential_signer(cred, authority.chain(cred.cert)), name=name,
+            timestamper=stamper, trust_roots=[authority.root.cert], revocation=revocation,
+            position=position)
+    sealed = contract_signatures.countersign(
+        pdf, signing.credential_signer(authority.seal, authority.chain(authority.seal.cert)),
+        provider_name="Voxio Test", timestamper=stamper, trust_roots=[authority.root.cert],
+        revocation=revocation, earlier_certs=[director.cert, dpo.cert,
+                                              *authority.chain(director.cert)])
+    assert validation.check_own(sealed, [director.cert, dpo.cert, authority.seal.cert,
+                                         authority.tsa.cert]) == []
+    report = validation.inspect(sealed, [authority.root.cert])
+    assert report.ok, report
+    assert [(s.field, s.signer, s.level) for s in report.signatures] == [
+        ("Verwerkingsverantwoordelijke", "Petra Jansen", "B-LTA"),
+        ("Verwerkingsverantwoordelijke 2", "Femke de Wit", "B-LTA"),
+        ("Verwerker", "Voxio Test Seal", "B-LTA")]
+    # the first signature sees only a later signature and validation data after it
+    assert report.signatures[0].later_changes in ("signatures", "validation data")
+    path = tmp_path / "two-signatories.pdf"
+    path.write_bytes(sealed)
+    out = pdfsig(path)
+    assert out.count("Signature is Valid") >= 3, out
+    assert "Femke de Wit" in out and qpdf_check(path).returncode == 0

@@ -36,6 +36,12 @@ class Choices:
     breach_contact: Contact = Contact()
     signatory: Signatory = Signatory()
     disposition: str = ""
+    # who signs after ``signatory``, in order (e.g. a director first, then the DPO)
+    co_signatories: tuple[Signatory, ...] = ()
+
+    @property
+    def signatories(self) -> tuple[Signatory, ...]:
+        return (self.signatory, *self.co_signatories)
 
     def keys(self, group: str) -> tuple[str, ...]:
         return tuple(self.selected.get(group, ()))
@@ -47,6 +53,8 @@ class Choices:
         data = asdict(self)
         data["selected"] = {g: list(self.keys(g)) for g in GROUP_KEYS}
         data["other"] = {g: self.other_text(g) for g in GROUP_KEYS}
+        if not self.co_signatories:
+            del data["co_signatories"]  # as choices were stored before there could be several
         return data
 
     @classmethod
@@ -59,6 +67,7 @@ class Choices:
             breach_contact=Contact(**data.get("breach_contact", {})),
             signatory=Signatory(**data.get("signatory", {})),
             disposition=data.get("disposition", ""),
+            co_signatories=tuple(Signatory(**s) for s in data.get("co_signatories") or ()),
         )
 
     def in_source_order(self, template: Template) -> Choices:
@@ -68,7 +77,8 @@ class Choices:
             chosen = set(self.keys(group.key))
             selected[group.key] = tuple(i.key for i in group.items if i.key in chosen)
         return Choices(selected, dict(self.other), self.sensitive_ack, self.large_scale,
-                       self.breach_contact, self.signatory, self.disposition)
+                       self.breach_contact, self.signatory, self.disposition,
+                       self.co_signatories)
 
     def chosen_items(self, template: Template) -> Iterator[tuple[Group, CatalogItem]]:
         for group in template.groups:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from .choices import Choices
+from .choices import Choices, Signatory
 from .template import CRIMINAL, NATIONAL_ID, SPECIAL, Article, Group, Template, article_lines
 
 # The parties as the agreement names them (its definitions, art. 1).
@@ -150,12 +150,14 @@ def tailor(template: Template, choices: Choices, customer: Party) -> Document:
             "Bijzondere, strafrechtelijke of identificerende gegevens",
             "Verwerkingsverantwoordelijke bevestigt hiervoor een grondslag te hebben "
             "(AVG artikel 9 en 10, UAVG artikel 46)"))
-    signatory = choices.signatory
-    if signatory.name:
+    people = [s for s in choices.signatories if s.name]
+    if len(people) == 1:
+        details.append(Detail("Ondertekenaar namens Verwerkingsverantwoordelijke",
+                              signatory_text(people[0])))
+    elif people:
         details.append(Detail(
-            "Ondertekenaar namens Verwerkingsverantwoordelijke",
-            ", ".join(p for p in (signatory.name, signatory.function,
-                                  AUTHORITY_TEXT.get(signatory.authority, "")) if p)))
+            "Ondertekenaars namens Verwerkingsverantwoordelijke, in deze volgorde",
+            "; ".join(f"{n}. {signatory_text(s)}" for n, s in enumerate(people, 1))))
     return Document(
         title=template.title,
         version=template.version,
@@ -171,3 +173,8 @@ def tailor(template: Template, choices: Choices, customer: Party) -> Document:
         annex2_intro=template.annex2_intro,
         annex2_items=template.annex2_items,
     )
+
+
+def signatory_text(signatory: Signatory) -> str:
+    return ", ".join(p for p in (signatory.name, signatory.function,
+                                 AUTHORITY_TEXT.get(signatory.authority, "")) if p)

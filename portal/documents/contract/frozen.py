@@ -70,6 +70,11 @@ class FrozenDocument:
     objections: tuple[ObjectionEntry, ...] = ()
     choices_json: str = ""  # the choices, machine-readable, attached to the PDF
     checking: Checking | None = None  # None in documents prepared before it was printed
+    co_signatories: tuple[Signatory, ...] = ()  # who signs after ``signatory``, in order
+
+    @property
+    def signatories(self) -> tuple[Signatory, ...]:
+        return (self.signatory, *self.co_signatories)
 
     @property
     def customer(self) -> str:
@@ -105,6 +110,7 @@ class FrozenDocument:
                               data["checking"]["offline_days"], data["checking"]["renew_days"],
                               data["checking"].get("upload_url", ""))
             if data.get("checking") else None,
+            co_signatories=tuple(Signatory(**s) for s in data.get("co_signatories") or ()),
         )
 
 
@@ -133,7 +139,7 @@ def _part(frozen: FrozenDocument, part: str):
         case "parties":
             return doc.parties, frozen.customer_number, frozen.provider
         case "signatory":
-            return frozen.signatory
+            return frozen.signatories
         case "subprocessors":
             return frozen.subprocessors
         case "objections":

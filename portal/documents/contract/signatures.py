@@ -15,6 +15,7 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from ..pades import signing
 from ..pades.signing import Revocation
+from ..pades.validation import open_pdf
 from .document import CUSTOMER, PROVIDER
 
 # Each signature's field is named after the party that signs in it.
@@ -24,12 +25,19 @@ PROVIDER_REASON = "Ondertekend door Verwerker"
 LOCATION = "Nederland"
 
 
+def customer_field(position: int) -> str:
+    """The field of the customer's ``position``-th signatory (1: the only one, or the first)."""
+    return CUSTOMER_FIELD if position == 1 else f"{CUSTOMER_FIELD} {position}"
+
+
 def sign_as_customer(pdf: bytes, signer: signers.Signer, *, name: str,
                      timestamper: TimeStamper | None, trust_roots: Iterable[x509.Certificate],
                      revocation: Revocation, allow_fetching: bool = False,
-                     compact: bool = True) -> bytes:
-    """The customer's signature with a signature timestamp (B-T); the seal adds the rest."""
-    return signing.sign(pdf, signer, field_name=CUSTOMER_FIELD, name=name, reason=CUSTOMER_REASON,
+                     compact: bool = True, position: int = 1) -> bytes:
+    """The customer's signature with a signature timestamp (B-T); the seal adds the rest.
+    Several signatories sign in turn, each in a revision of its own (``position``)."""
+    return signing.sign(pdf, signer, field_name=customer_field(position), name=name,
+                reason=CUSTOMER_REASON,
                 location=LOCATION, timestamper=timestamper, trust_roots=trust_roots,
                 revocation=revocation, allow_fetching=allow_fetching, long_term=False,
                 compact=compact)
@@ -45,6 +53,12 @@ def countersign(pdf: bytes, seal: signers.Signer, *, provider_name: str,
                 reason=PROVIDER_REASON, location=LOCATION, timestamper=timestamper,
                 trust_roots=trust_roots, revocation=revocation, archive=True,
                 allow_fetching=allow_fetching, compact=compact, earlier_certs=earlier_certs)
+
+
+def signer_certificates(pdf: bytes) -> list[x509.Certificate]:
+    """The certificates of the file's signatures so far, in order (not its timestamps')."""
+    return [x509.load_der_x509_certificate(emb.signer_cert.dump())
+            for emb in open_pdf(pdf).embedded_regular_signatures]
 
 
 def sign_agreement(pdf: bytes, *, customer: signers.Signer, customer_name: str,

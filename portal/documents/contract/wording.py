@@ -31,6 +31,7 @@ EVIDENCE_PENDING = ("Deze pagina vult het klantportaal van Verwerker in op het m
                     "ondertekenaar inlogde en vanaf welk IP-adres, de SHA-256 van dit document "
                     "zoals het ter inzage lag, en het certificaat waarmee is ondertekend. Voor "
                     "het overige blijft het document zoals het hier staat.")
+LATER_DATE = "zie het tijdstempel van de handtekening"
 EVIDENCE_INTRO = ("Vastgelegd door het klantportaal van Verwerker op het moment van "
                   "ondertekening. De digitale handtekeningen in dit bestand dekken ook deze "
                   "pagina.")
@@ -49,23 +50,27 @@ def pdf_spec(frozen: FrozenDocument, evidence: Evidence | None = None) -> PdfSpe
     """Everything the PDF holds beyond the agreement's text, in words."""
     when = (dutch_date(evidence.signed_at.astimezone(AMSTERDAM).date()) if evidence
             else "bij ondertekening")
-    name = evidence.name if evidence else frozen.signatory.name
-    function = evidence.function if evidence else frozen.signatory.function
+    several = len(frozen.signatories) > 1
+    blocks = []
+    for n, person in enumerate(frozen.signatories, 1):
+        first = n == 1 and evidence is not None
+        blocks.append(SignatureBlock(
+            f"{CUSTOMER}, ondertekenaar {n}" if several else CUSTOMER, frozen.customer, (
+                ("Naam", evidence.name if first else person.name),
+                ("Functie", evidence.function if first else person.function),
+                ("Bevoegdheid", AUTHORITY_TEXT.get(person.authority, "–")),
+                ("Datum", when if n == 1 else LATER_DATE))))
     return PdfSpec(
         document_id=frozen.document_id,
         verify_url=frozen.verify_url,
         created=frozen.created,
         footer=f"Verwerkersovereenkomst {frozen.customer_number} · document {frozen.document_id}",
-        signatures=(
-            SignatureBlock(CUSTOMER, frozen.customer, (
-                ("Naam", name), ("Functie", function),
-                ("Bevoegdheid", AUTHORITY_TEXT.get(frozen.signatory.authority, "–")),
-                ("Datum", when))),
-            SignatureBlock(PROVIDER, frozen.provider, (
-                ("Namens", "Verwerker, met elektronisch zegel"), ("Datum", when))),
-        ),
+        signatures=(*blocks, SignatureBlock(PROVIDER, frozen.provider, (
+            ("Namens", "Verwerker, met elektronisch zegel"),
+            ("Datum", LATER_DATE if several else when)))),
         checking=checking_paragraphs(frozen),
-        evidence=evidence_rows(frozen, evidence) if evidence else (),
+        evidence=(*evidence_rows(frozen, evidence), *later_signatories(frozen))
+        if evidence else (),
         evidence_pending="" if evidence else EVIDENCE_PENDING,
         subprocessors=tuple(subprocessor_line(entry) for entry in frozen.subprocessors),
         objections=tuple(objection_line(entry) for entry in frozen.objections),
@@ -125,6 +130,17 @@ def objection_line(entry: ObjectionEntry) -> str:
     return text
 
 
+def later_signatories(frozen: FrozenDocument) -> tuple[tuple[str, str], ...]:
+    """The evidence page's rows for who signs after the first: known by name now; when they
+    sign is in their signature's timestamp, how they signed in is in the portal's log."""
+    return tuple(
+        (f"Ondertekenaar {n}", f"{person.name}, {person.function}; ondertekent na "
+                               f"ondertekenaar {n - 1}, met een eigen eenmalig certificaat. "
+                               f"Het tijdstip staat in het tijdstempel van die handtekening; "
+                               f"hoe deze ondertekenaar inlogde legt het klantportaal vast.")
+        for n, person in enumerate(frozen.co_signatories, 2))
+
+
 def evidence_rows(frozen: FrozenDocument, evidence: Evidence) -> tuple[tuple[str, str], ...]:
     if evidence.used_totp is None or evidence.authenticated_at is None:
         auth_text = "onbekend"
@@ -137,7 +153,8 @@ def evidence_rows(frozen: FrozenDocument, evidence: Evidence) -> tuple[tuple[str
         ("Document", frozen.document_id),
         ("Overeenkomst", f"versie {frozen.document.version}, keuzes revisie "
                          f"{evidence.revision}"),
-        ("Ondertekenaar", f"{evidence.name}, {evidence.function}"),
+        ("Ondertekenaar 1" if frozen.co_signatories else "Ondertekenaar",
+         f"{evidence.name}, {evidence.function}"),
         ("Bevoegdheid", "bevestigd door de ondertekenaar" if evidence.authority_confirmed
          else "niet bevestigd"),
         ("E-mailadres", evidence.email),
