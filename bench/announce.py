@@ -98,7 +98,8 @@ def _run(app, customers: int, *, with_owners: bool) -> None:
         pw = hash_password("bench password that is long enough")
         db.session.execute(insert(User), [
             {"email": f"owner{i}@example.com", "name": f"Eigenaar {i}", "password_hash": pw,
-             "role": "customer_owner", "organization_id": i, "active": True,
+             "role": "customer", "is_owner": True, "is_privacy_contact": True,
+             "organization_id": i, "active": True,
              "created_at": datetime.now(UTC), "password_changed_at": datetime.now(UTC)}
             for i in ids])
     db.session.commit()

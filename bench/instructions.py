@@ -35,10 +35,9 @@ def rounds(count: int, mode: str) -> None:
 
     from portal.app import create_app
     from portal.documents.contract import Contact
-    from portal.models import Role
     from portal.services import preparation, signing
     from portal.services.context import Actor
-    from tests.factories import make_org, make_revision, make_user
+    from tests.factories import ALL_ROLES, make_org, make_revision, make_user
 
     logging.disable(logging.WARNING)
     folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -49,7 +48,7 @@ def rounds(count: int, mode: str) -> None:
     with app.app_context(), app.test_request_context():
         upgrade()
         org = make_org("Bakkerij Jansen B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, name="Petra Jansen")
+        owner = make_user(org, ALL_ROLES, name="Petra Jansen")
         actor = Actor(user=owner, ip="192.0.2.10", user_agent="bench")
         baseline = _baseline(org, make_revision(org, owner))
         for i in range(count):

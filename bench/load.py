@@ -134,7 +134,8 @@ with app.app_context():
         db.session.execute(insert(ChoiceRevision), revs[k:k + 10000])
     pw = hash_password({PASSWORD!r})
     db.session.add(User(email="owner@bench.example", name="Eigenaar", password_hash=pw,
-                        role="customer_owner", organization_id=ids[0]))
+                        role="customer", is_owner=True, is_signatory=True,
+                        organization_id=ids[0]))
     admin = User(email="admin@bench.example", name="Beheer", password_hash=pw,
                  role="staff_admin")
     db.session.add(admin)

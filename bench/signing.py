@@ -64,13 +64,12 @@ def _measure(app, folder: Path):
     from portal.documents.pades import pki
     from portal.documents.pades.signing import asn1_cert
     from portal.extensions import db
-    from portal.models import Role
     from portal.services import preparation, signed_copies, signing, trust, verification
     from portal.services.context import Actor
-    from tests.factories import make_org, make_revision, make_user
+    from tests.factories import ALL_ROLES, make_org, make_revision, make_user
 
     org = make_org("Bakkerij Jansen B.V.")
-    owner = make_user(org, Role.CUSTOMER_OWNER, name="Petra Jansen")
+    owner = make_user(org, ALL_ROLES, name="Petra Jansen")
     rev = make_revision(org, owner)
     actor = Actor(user=owner, ip="192.0.2.10", user_agent="bench")
     auth = trust.authority()

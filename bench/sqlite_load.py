@@ -170,14 +170,14 @@ assert portal.__file__.startswith({str(tree)!r} + "/"), portal.__file__
 from portal.app import create_app
 from portal.extensions import db
 from portal.models import Role
-from tests.factories import make_org, make_revision, make_user
+from tests.factories import ALL_ROLES, MEMBER, make_org, make_revision, make_user
 app = create_app()
 with app.app_context(), app.test_request_context():
     for i in range({CUSTOMERS}):
         org = make_org(f"Klant {{i}} B.V.")
-        owner = make_user(org, Role.CUSTOMER_OWNER, email=f"owner{{i}}@bench.example",
+        owner = make_user(org, ALL_ROLES, email=f"owner{{i}}@bench.example",
                           name=f"Eigenaar {{i}}", password={PASSWORD!r})
-        make_user(org, Role.CUSTOMER_MEMBER, email=f"member{{i}}@bench.example",
+        make_user(org, MEMBER, email=f"member{{i}}@bench.example",
                   name=f"Lid {{i}}", password={PASSWORD!r})
         make_revision(org, owner)
     db.session.commit()

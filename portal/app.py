@@ -10,10 +10,18 @@ from portal import cli, config, tasks, web
 from portal.database import tune
 from portal.documents.pades import speedups
 from portal.extensions import csrf, db, login_manager, migrate
-from portal.services import alerts, encryption, integrity, monitoring, notifications, storage
+from portal.services import (
+    alerts,
+    encryption,
+    integrity,
+    monitoring,
+    notifications,
+    sign_reminders,
+    storage,
+)
 
 # The task queue runs these modules' tasks; importing them here registers them with it.
-TASK_MODULES = (alerts, integrity, monitoring, notifications)
+TASK_MODULES = (alerts, integrity, monitoring, notifications, sign_reminders)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

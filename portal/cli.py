@@ -25,6 +25,8 @@ from portal.services import (
     monitoring,
     orphans,
     renewal,
+    sign_reminders,
+    signing_rounds,
     storage,
     trust,
     twofactor,
@@ -145,6 +147,22 @@ def renew_timestamps() -> None:
         click.echo(f"FAILED {public_id}: {error}", err=True)
     if result.failed:
         raise SystemExit(1)
+
+
+@agreements_group.command("remind")
+def remind_to_sign() -> None:
+    """E-mail customers that have a date to sign by and have not signed, every
+    SIGN_REMINDER_DAYS, through the task queue (idempotent; run daily)."""
+    reminded = sign_reminders.remind_due()
+    click.echo(f"reminded {len(reminded)} customer(s)")
+
+
+@agreements_group.command("rounds")
+def signing_rounds_job() -> None:
+    """End rounds of several signatories that took too long; remind the next signatory."""
+    expired, reminded = signing_rounds.expire_and_remind(cli_actor("scheduler"))
+    click.echo(f"expired {len(expired)}: {' '.join(expired)}")
+    click.echo(f"reminded {len(reminded)}: {' '.join(reminded)}")
 
 
 @agreements_group.command("verify")

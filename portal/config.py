@@ -130,6 +130,10 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "privacy@voxio.nl"),
         # Bijlage 2, periodic check of access: owners confirm who has access this often
         "ACCESS_REVIEW_DAYS": _int(env.get("ACCESS_REVIEW_DAYS"), 182),
+        # customers with a date to sign by are reminded this often until they have signed
+        "SIGN_REMINDER_DAYS": _int(env.get("SIGN_REMINDER_DAYS"), 7),
+        # several signatories: an unfinished round ends after this many days
+        "SIGNING_ROUND_DAYS": _int(env.get("SIGNING_ROUND_DAYS"), 14),
         # monitoring (flask monitor check): bursts in 15 minutes, and the task queue's pulse
         "ALERT_FAILED_SIGN_INS": _int(env.get("ALERT_FAILED_SIGN_INS"), 50),
         "ALERT_REFUSED_ACCESS": _int(env.get("ALERT_REFUSED_ACCESS"), 100),

@@ -62,6 +62,13 @@ def tune(engine: Engine, *, immediate: bool = True) -> Engine:
         if getattr(clauseelement, "_for_update_arg", None) is not None:
             connection.info[_LOCK_NEXT] = True
 
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _forget_lock_request(connection) -> None:
+        # a FOR UPDATE after the first write needed no lock: its request must not outlive the
+        # transaction, or the connection's next one, even a read, would take the write lock
+        connection.info.pop(_LOCK_NEXT, None)
+
     @event.listens_for(engine, "before_cursor_execute")
     def _lock_before_first_write(connection, cursor, statement, *_args) -> None:
         if connection.info.get(_WRITING) is not False:  # outside a transaction, or locked

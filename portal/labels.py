@@ -10,8 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import (
     ChangeKind,
+    CustomerRole,
+    DeliveryStatus,
     FileReason,
     InvitationStatus,
+    NoticeKind,
     ObjectionStatus,
     Resolution,
     Role,
@@ -22,17 +25,38 @@ from portal.models import (
 # --- states and roles: one label per member of each enum (tests/test_translations.py checks) ---
 
 ROLE_LABELS = {
-    Role.CUSTOMER_OWNER: _l("Owner"),
-    Role.CUSTOMER_MEMBER: _l("Member"),
+    Role.CUSTOMER: _l("Customer"),
     Role.STAFF: _l("Staff"),
     Role.STAFF_ADMIN: _l("Staff administrator"),
 }
+CUSTOMER_ROLE_LABELS = {
+    CustomerRole.OWNER: _l("Owner"),
+    CustomerRole.SIGNATORY: _l("Signatory"),
+    CustomerRole.PRIVACY_CONTACT: _l("Privacy contact"),
+    CustomerRole.MEMBER: _l("Member"),
+}
 # What each role may do, as the invitation and role forms offer it.
 ROLE_CHOICE_LABELS = {
-    Role.CUSTOMER_MEMBER: _l("Member: can view"),
-    Role.CUSTOMER_OWNER: _l("Owner: can manage, sign and invite"),
     Role.STAFF: ROLE_LABELS[Role.STAFF],
     Role.STAFF_ADMIN: _l("Staff administrator: also manages staff accounts"),
+}
+
+
+def roles_text(holder) -> str:
+    """A person's (or an invitation's) roles in words: customer roles in a fixed order, or
+    the staff role."""
+    if holder.role != Role.CUSTOMER:
+        return str(ROLE_LABELS[holder.role])
+    return ", ".join(str(CUSTOMER_ROLE_LABELS[r]) for r in holder.ordered_roles)
+
+
+ROLE_DESCRIPTIONS = {
+    CustomerRole.OWNER: _l("manages who has access and what each person may do"),
+    CustomerRole.SIGNATORY: _l("signs the agreement on behalf of the organization"),
+    CustomerRole.PRIVACY_CONTACT: _l(
+        "receives every notice, may object to new sub-processors and handles breach notices, "
+        "data-subject requests and audits"),
+    CustomerRole.MEMBER: _l("reads the agreement, its choices and its history"),
 }
 INVITATION_STATUS = {
     InvitationStatus.OPEN: _l("open"),
@@ -78,6 +102,15 @@ TRANSFER_BASIS_LABELS = {
     TransferBasis.BCR: _l("binding corporate rules"),
     TransferBasis.DEROGATION: _l("derogation (GDPR art. 49)"),
 }
+NOTICE_KIND_LABELS = {
+    NoticeKind.ANNOUNCEMENT: _l("announced sub-processor change"),
+    NoticeKind.WITHDRAWAL: _l("withdrawn sub-processor change"),
+}
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.QUEUED: _l("waiting"),
+    DeliveryStatus.SENT: _l("accepted by the mail server"),
+    DeliveryStatus.FAILED: _l("failed"),
+}
 
 
 # What each audit action means, for people reading the log (the code stays in the CSV).
@@ -104,14 +137,21 @@ ACTION_LABELS = {
     "storage.fault": _l("A document could not be stored (storage fault)"),
     "storage.orphan_removed": _l("Unreferenced stored file removed"),
     "agreement.timestamp_renewed": _l("Archive timestamp renewed"),
+    "agreement.sign_reminded": _l("Reminder to sign the agreement sent"),
     "pki.created": _l("Certificate authority created"),
     "subprocessor.announced": _l("Sub-processor change announced"),
     "subprocessor.change_applied": _l("Sub-processor change took effect"),
     "subprocessor.recorded": _l("Sub-processor recorded"),
     "subprocessor.customers_notified": _l("Customers notified of a sub-processor change"),
     "subprocessor.announcement_withdrawn": _l("Sub-processor announcement withdrawn"),
+    "subscription.requested": _l("Subscription to sub-processor changes requested"),
+    "subscription.confirmed": _l("Subscription to sub-processor changes confirmed"),
+    "subscription.ended": _l("Unsubscribed from sub-processor changes"),
+    "subscription.removed": _l("Unconfirmed or ended subscriptions deleted"),
     "objection.submitted": _l("Objection submitted"),
     "objection.status_changed": _l("Objection status changed"),
+    "objection.information_added": _l("Information added to an objection"),
+    "objection.withdrawn": _l("Objection withdrawn by the customer"),
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.logout": _l("Signed out"),
@@ -131,11 +171,18 @@ ACTION_LABELS = {
     "organization.updated": _l("Organization details changed"),
     "organization.access_exported": _l("Access list downloaded"),
     "organization.access_reviewed": _l("Access checked and confirmed by an owner"),
+    "organization.sign_by_set": _l("Date to sign by set"),
+    "organization.sign_by_cleared": _l("Date to sign by removed"),
     "organization.viewed_by_staff": _l("Customer data opened by Voxio staff"),
     "user.activated": _l("Access restored"),
     "user.created": _l("Account created"),
     "user.deactivated": _l("Access removed"),
     "user.role_changed": _l("Role changed"),
+    "notice.retried": _l("Failed notice e-mails sent again"),
+    "agreement.signed_in_turn": _l("Signed as one of several signatories"),
+    "agreement.signing_cancelled": _l("Signing by several signatories stopped"),
+    "agreement.signing_expired": _l("Signing by several signatories lapsed"),
+    "notice.acknowledged": _l("Notice acknowledged"),
 }
 OBJECT_LABELS = {
     "User": _l("User"),
@@ -148,9 +195,11 @@ OBJECT_LABELS = {
     "Announcement": _l("Sub-processor announcement"),
     "SubProcessor": _l("Sub-processor"),
     "Objection": _l("Objection"),
+    "RegisterSubscription": _l("Subscription to sub-processor changes"),
     "Page": _l("Page"),
     "StaffAlert": _l("Alert"),
     "AccessReview": _l("Sample check"),
+    "Delivery": _l("Notice e-mail"),
 }
 ACTOR_LABELS = {"anonymous": _l("(not signed in)"), "system": _l("(system)"),
                 "seed": _l("(demo data)"), "cli": _l("(command line)"),

@@ -24,10 +24,10 @@ from sqlalchemy import MetaData, create_engine, text
 from portal import tasks
 from portal.app import create_app
 from portal.extensions import db as database
-from portal.models import Role
 from portal.services.mail import drain
 from portal.web.limits import limiter
 from tests import factories
+from tests.factories import ALL_ROLES, MEMBER
 from tests.helpers import (
     FAST_ARGON2,
     ON_POSTGRES,
@@ -59,6 +59,7 @@ def mailbox(smtp_server) -> Mailbox:
     drain()  # mail of earlier tests still on its way
     with box.lock:
         box.messages.clear()
+        box.refused.clear()
     return box
 
 
@@ -212,8 +213,8 @@ def create_revision(db):
 def customer(create_org, create_user):
     """An organization with an owner (Petra Jansen) and a member."""
     org = create_org("Bakkerij Jansen B.V.")
-    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@bakkerij.nl", name="Petra Jansen")
-    member = create_user(org, Role.CUSTOMER_MEMBER, email="member@bakkerij.nl")
+    owner = create_user(org, ALL_ROLES, email="owner@bakkerij.nl", name="Petra Jansen")
+    member = create_user(org, MEMBER, email="member@bakkerij.nl")
     return factories.Customer(org, owner, member)
 
 

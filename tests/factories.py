@@ -11,7 +11,7 @@ import pyotp
 
 from portal.documents.contract import Choices, Contact, Signatory
 from portal.extensions import db
-from portal.models import Organization, Role, User
+from portal.models import CustomerRole, Organization, Role, User
 from portal.services import agreements, passwords
 from portal.services.context import Actor
 from portal.services.encryption import app_keyring
@@ -33,14 +33,23 @@ def make_org(name: str | None = None, **kw) -> Organization:
     return org
 
 
-def make_user(org: Organization | None = None, role: Role = Role.CUSTOMER_OWNER, *,
+# A customer's person: every role (as the first person of a new customer has), or none.
+ALL_ROLES = (CustomerRole.OWNER, CustomerRole.SIGNATORY, CustomerRole.PRIVACY_CONTACT)
+MEMBER = ()
+
+
+def make_user(org: Organization | None = None, role: Role | tuple = ALL_ROLES, *,
               email: str | None = None, name: str | None = None, totp: bool = False,
               password: str = PASSWORD, **kw) -> User:
+    """A staff member (``role`` a Role) or a customer's person (``role`` the CustomerRoles)."""
     n = next(_counter)
+    kind = role if isinstance(role, Role) else Role.CUSTOMER
     user = User(
-        email=email or f"user{n}@example.com", name=name or f"Gebruiker {n}", role=role,
+        email=email or f"user{n}@example.com", name=name or f"Gebruiker {n}", role=kind,
         organization=org, password_hash=passwords.hash_password(password), **kw,
     )
+    if kind == Role.CUSTOMER:
+        user.customer_roles = role
     db.session.add(user)
     db.session.flush()
     user.totp_plain = None

@@ -83,7 +83,9 @@ def test_templates_switch_language_with_force_locale_and_back(app):
 
 
 @pytest.mark.parametrize(("states", "labels"), [
-    ("Role", "ROLE_LABELS"), ("InvitationStatus", "INVITATION_STATUS"),
+    ("Role", "ROLE_LABELS"), ("CustomerRole", "CUSTOMER_ROLE_LABELS"),
+    ("NoticeKind", "NOTICE_KIND_LABELS"), ("DeliveryStatus", "DELIVERY_STATUS_LABELS"),
+    ("InvitationStatus", "INVITATION_STATUS"),
     ("ObjectionStatus", "OBJECTION_STATUS_LABELS"), ("Resolution", "RESOLUTION_LABELS"),
     ("Resolution", "RESOLUTION_LABELS_FOR_CUSTOMER"), ("ChangeKind", "CHANGE_KIND_LABELS"),
     ("FileReason", "FILE_REASON_LABELS"), ("TransferBasis", "TRANSFER_BASIS_LABELS"),

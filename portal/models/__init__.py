@@ -2,12 +2,15 @@
 
 from portal.models import scoping  # noqa: F401  (limits customers to their own rows)
 from portal.models.accounts import (
-    CUSTOMER_ROLES,
+    GRANTS,
     STAFF_ROLES,
+    CustomerRole,
+    HoldsRoles,
     Invitation,
     InvitationStatus,
     LoginThrottle,
     Organization,
+    Permission,
     RateLimitCounter,
     RecoveryCode,
     Role,
@@ -17,6 +20,7 @@ from portal.models.accounts import (
 from portal.models.agreements import AgreementTemplate, ChoiceRevision
 from portal.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from portal.models.base import OrgOwned
+from portal.models.deliveries import Delivery, DeliveryStatus, NoticeKind
 from portal.models.mail import OutboxMessage
 from portal.models.monitoring import AccessReview, AccessReviewItem, Heartbeat, StaffAlert
 from portal.models.signatures import (
@@ -25,6 +29,7 @@ from portal.models.signatures import (
     FileReason,
     IssuedCertificate,
     PreparedDocument,
+    SignatureStep,
     SignedAgreement,
     SigningMethod,
 )
@@ -42,16 +47,65 @@ from portal.models.subprocessors import (
     SubProcessorStatus,
     TransferBasis,
 )
+from portal.models.subscriptions import (
+    RegisterEvent,
+    RegisterMailing,
+    RegisterSubscription,
+)
 from portal.models.types import UTCDateTime, utcnow
 
 __all__ = [
-    "CUSTOMER_ROLES", "EEA", "GENESIS_HASH", "STAFF_ROLES", "AccessReview", "AccessReviewItem",
-    "AgreementFile", "AgreementTemplate",
-    "Announcement", "AuditChainHead", "AuditEvent", "CertificatePurpose", "ChangeKind",
-    "ChoiceRevision", "FileReason", "Heartbeat", "Invitation", "InvitationStatus",
-    "IssuedCertificate", "LoginThrottle", "Notice", "Objection", "ObjectionEvent",
-    "ObjectionStatus", "OrgOwned", "Organization", "OrganizationService", "OutboxMessage",
-    "PreparedDocument", "RateLimitCounter", "RecoveryCode", "Resolution", "Role",
-    "SignedAgreement", "SigningMethod", "StaffAlert", "SubProcessor", "SubProcessorStatus",
-    "TransferBasis", "UTCDateTime", "User", "UserSession", "utcnow",
+    "EEA",
+    "GENESIS_HASH",
+    "GRANTS",
+    "STAFF_ROLES",
+    "AccessReview",
+    "AccessReviewItem",
+    "AgreementFile",
+    "AgreementTemplate",
+    "Announcement",
+    "AuditChainHead",
+    "AuditEvent",
+    "CertificatePurpose",
+    "ChangeKind",
+    "ChoiceRevision",
+    "CustomerRole",
+    "Delivery",
+    "DeliveryStatus",
+    "FileReason",
+    "Heartbeat",
+    "HoldsRoles",
+    "Invitation",
+    "InvitationStatus",
+    "IssuedCertificate",
+    "LoginThrottle",
+    "Notice",
+    "NoticeKind",
+    "Objection",
+    "ObjectionEvent",
+    "ObjectionStatus",
+    "OrgOwned",
+    "Organization",
+    "OrganizationService",
+    "OutboxMessage",
+    "Permission",
+    "PreparedDocument",
+    "RateLimitCounter",
+    "RecoveryCode",
+    "RegisterEvent",
+    "RegisterMailing",
+    "RegisterSubscription",
+    "Resolution",
+    "Role",
+    "SignatureStep",
+    "SignedAgreement",
+    "SigningMethod",
+    "StaffAlert",
+    "SubProcessor",
+    "SubProcessorStatus",
+    "TransferBasis",
+    "UTCDateTime",
+    "User",
+    "UserSession",
+    "utcnow",
 ]

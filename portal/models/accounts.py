@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, OrgOwned, state_type
@@ -13,8 +13,9 @@ from portal.models.types import UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
-    CUSTOMER_OWNER = "customer_owner"
-    CUSTOMER_MEMBER = "customer_member"
+    """The kind of account: a customer's person (with CustomerRoles) or Voxio staff."""
+
+    CUSTOMER = "customer"
     STAFF = "staff"
     STAFF_ADMIN = "staff_admin"
 
@@ -23,8 +24,70 @@ class Role(enum.StrEnum):
         return self in (Role.STAFF, Role.STAFF_ADMIN)
 
 
-CUSTOMER_ROLES = (Role.CUSTOMER_OWNER, Role.CUSTOMER_MEMBER)
 STAFF_ROLES = (Role.STAFF, Role.STAFF_ADMIN)
+
+
+class CustomerRole(enum.StrEnum):
+    """What a customer's person does; one person may hold several. Everyone reads."""
+
+    OWNER = "owner"  # manages users and their access
+    SIGNATORY = "signatory"  # signs on behalf of the organization
+    PRIVACY_CONTACT = "privacy_contact"  # receives every notice, objects, handles cases
+    MEMBER = "member"  # reads only: the role of someone who holds none of the others
+
+
+class Permission(enum.StrEnum):
+    MANAGE_USERS = "manage_users"
+    EDIT_CHOICES = "edit_choices"
+    SIGN = "sign"
+    OBJECT = "object"
+    HANDLE_CASES = "handle_cases"  # breach notices, data-subject requests, audits
+    READ_AUDIT_LOG = "read_audit_log"
+    RECEIVE_NOTICES = "receive_notices"
+
+
+# The one table of who may do what (tests/views/test_access.py checks every route against it).
+GRANTS: dict[Permission, frozenset[CustomerRole]] = {
+    Permission.MANAGE_USERS: frozenset({CustomerRole.OWNER}),
+    Permission.EDIT_CHOICES: frozenset({CustomerRole.OWNER, CustomerRole.SIGNATORY,
+                                        CustomerRole.PRIVACY_CONTACT}),
+    Permission.SIGN: frozenset({CustomerRole.SIGNATORY}),
+    Permission.OBJECT: frozenset({CustomerRole.PRIVACY_CONTACT}),
+    Permission.HANDLE_CASES: frozenset({CustomerRole.PRIVACY_CONTACT}),
+    Permission.READ_AUDIT_LOG: frozenset({CustomerRole.OWNER, CustomerRole.PRIVACY_CONTACT}),
+    Permission.RECEIVE_NOTICES: frozenset({CustomerRole.OWNER, CustomerRole.PRIVACY_CONTACT}),
+}
+
+
+class HoldsRoles:
+    """The customer roles of a user or of an invitation, one column per role."""
+
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_signatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_privacy_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    _COLUMNS = {CustomerRole.OWNER: "is_owner", CustomerRole.SIGNATORY: "is_signatory",
+                CustomerRole.PRIVACY_CONTACT: "is_privacy_contact"}
+
+    @property
+    def customer_roles(self) -> frozenset[CustomerRole]:
+        held = frozenset(r for r, column in self._COLUMNS.items() if getattr(self, column))
+        return held or frozenset({CustomerRole.MEMBER})
+
+    @property
+    def ordered_roles(self) -> list[CustomerRole]:
+        return [r for r in CustomerRole if r in self.customer_roles]
+
+    @customer_roles.setter
+    def customer_roles(self, roles) -> None:
+        for role, column in self._COLUMNS.items():
+            setattr(self, column, role in roles)
+
+    @classmethod
+    def holding(cls, permission: Permission):
+        """SQL condition: holds a role that grants ``permission``."""
+        return or_(*(getattr(cls, cls._COLUMNS[r]).is_(True)
+                     for r in GRANTS[permission] if r in cls._COLUMNS))
 
 role_type = state_type(Role)
 
@@ -56,6 +119,9 @@ class Organization(Base):
     access_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     access_reviewed_by: Mapped[str | None] = mapped_column(String(254))  # the owner's name
     access_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the date Voxio asks the customer to sign by (staff set it), and the last reminder
+    sign_by: Mapped[date | None] = mapped_column(Date)
+    sign_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.name")
 
@@ -63,7 +129,7 @@ class Organization(Base):
         return f"<Organization {self.id} {self.customer_number}>"
 
 
-class User(Base, OrgOwned):
+class User(Base, OrgOwned, HoldsRoles):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,9 +175,10 @@ class User(Base, OrgOwned):
     def is_customer(self) -> bool:
         return not self.role.is_staff
 
-    @property
-    def is_owner(self) -> bool:
-        return self.role == Role.CUSTOMER_OWNER
+    def can(self, permission: Permission | str) -> bool:
+        """Whether this customer's person may do ``permission`` (staff: never, as a customer)."""
+        return self.is_customer and bool(
+            self.customer_roles & GRANTS[Permission(permission)])
 
     @property
     def is_staff_admin(self) -> bool:
@@ -160,7 +227,7 @@ class RecoveryCode(Base):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
-class Invitation(Base, OrgOwned):
+class Invitation(Base, OrgOwned, HoldsRoles):
     """An invitation to create an account, sent by staff or by a customer's owner."""
 
     __tablename__ = "invitations"
@@ -216,7 +283,7 @@ class RateLimitCounter(Base):
 
 
 __all__ = [
-    "CUSTOMER_ROLES", "STAFF_ROLES", "Invitation", "InvitationStatus", "LoginThrottle",
-    "Organization",
-    "RateLimitCounter", "RecoveryCode", "Role", "User", "UserSession",
+    "GRANTS", "STAFF_ROLES", "CustomerRole", "HoldsRoles", "Invitation", "InvitationStatus",
+    "LoginThrottle", "Organization",
+    "Permission", "RateLimitCounter", "RecoveryCode", "Role", "User", "UserSession",
 ]

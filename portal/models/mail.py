@@ -22,3 +22,5 @@ class OutboxMessage(Base):
     # the bodies name people and hold links with tokens: encrypted at rest (Bijlage 2)
     text_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.text_body"))
     html_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.html_body"))
+    # extra headers, JSON [[name, value], ...]; List-Unsubscribe holds a token: encrypted too
+    headers: Mapped[str | None] = mapped_column(EncryptedText("outbox_messages.headers"))

@@ -158,3 +158,36 @@ class IssuedCertificate(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SignatureStep(Base, OrgOwned):
+    """One of several signatories has signed a prepared document; the next one signs the file
+    this step stored. Ended when the round completes, or is cancelled or expires."""
+
+    __tablename__ = "signature_steps"
+    __table_args__ = (
+        # the arbiters of a race: one first signature per document, one signature per person
+        UniqueConstraint("prepared_id", "position"),
+        UniqueConstraint("prepared_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prepared_id: Mapped[int] = mapped_column(ForeignKey("prepared_documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, ... in the order of the choices
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    certificate_serial: Mapped[str] = mapped_column(String(40))  # hex
+    used_totp: Mapped[bool | None] = mapped_column(Boolean)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    sha256: Mapped[str] = mapped_column(String(64))  # of the file after this signature
+    size: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str | None] = mapped_column(String(80))  # None once ended
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")  # completed, cancelled, expired
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    prepared: Mapped[PreparedDocument] = relationship()
+    user: Mapped[User] = relationship()

@@ -67,6 +67,14 @@ class Resolution(enum.StrEnum):
     TERMINATES_SERVICE = "terminates_service"  # the customer ends the affected service
 
 
+def in_language(locale: object, dutch: str, english: str) -> str:
+    """Staff write in Dutch and may add English: the English text for English readers when
+    there is one, else the Dutch."""
+    if english and english.strip() and str(locale).split("_")[0] == "en":
+        return english
+    return dutch
+
+
 class SubProcessor(Base):
     """A third party Voxio uses for some Annex 1.A services (art. 5.1)."""
 
@@ -76,6 +84,7 @@ class SubProcessor(Base):
     name: Mapped[str] = mapped_column(String(200))
     legal_entity: Mapped[str] = mapped_column(String(300))
     activity: Mapped[str] = mapped_column(String(500))  # what it does for Voxio
+    activity_en: Mapped[str] = mapped_column(String(500), default="", server_default="")
     services_json: Mapped[str] = mapped_column(Text, default="[]")  # Annex 1.A keys
     countries_json: Mapped[str] = mapped_column(Text, default="[]")  # ISO 3166-1 alpha-2
     transfer_basis: Mapped[str] = mapped_column(String(20), default="")  # outside the EEA
@@ -97,6 +106,9 @@ class SubProcessor(Base):
     def outside_eea(self) -> bool:
         return any(code not in EEA for code in self.countries)
 
+    def activity_in(self, locale: object) -> str:
+        return in_language(locale, self.activity, self.activity_en)
+
 
 class Announcement(Base):
     """A change to the register, announced ahead of its effective date."""
@@ -117,12 +129,14 @@ class Announcement(Base):
     new_countries_json: Mapped[str | None] = mapped_column(Text)
     new_transfer_basis: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     effective_on: Mapped[date] = mapped_column(Date, index=True)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawal_reason_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     subprocessor: Mapped[SubProcessor] = relationship(foreign_keys=[subprocessor_id])
@@ -136,6 +150,12 @@ class Announcement(Base):
     @property
     def new_countries_outside_eea(self) -> bool:
         return any(code not in EEA for code in self.new_countries)
+
+    def reason_in(self, locale: object) -> str:
+        return in_language(locale, self.reason, self.reason_en)
+
+    def withdrawal_reason_in(self, locale: object) -> str:
+        return in_language(locale, self.withdrawal_reason or "", self.withdrawal_reason_en)
 
     def affected_services(self) -> set[str]:
         found = set(self.subprocessor.services)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class ServiceError(Exception):
     """A business rule refused the action; ``field`` names the form field it concerns, if any."""
@@ -18,3 +20,15 @@ class ServiceErrors(ServiceError):
     def __init__(self, problems: list[tuple[str | None, str]]):
         super().__init__(problems[0][1], problems[0][0])
         self.problems = problems
+
+
+class NotPermitted(ServiceError):
+    """The person's roles do not allow the action (the views refuse it earlier, with 403)."""
+
+
+def require(user, permission) -> None:
+    """Refuse unless ``user`` may do ``permission``; staff and the system act on their own
+    rules, checked where they act."""
+    if user is not None and user.is_customer and not user.can(permission):
+        raise NotPermitted(_("Your roles do not allow this. An owner of your organization can "
+                             "give you the role that does."))

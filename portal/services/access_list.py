@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Organization, Role, utcnow
+from portal.models import Organization, utcnow
 from portal.services import audit, mail, users
 from portal.services.context import Actor
 
@@ -38,8 +38,8 @@ def export_csv(org: Organization, actor: Actor) -> list[str]:
     return [audit.csv_text(
         ("name", "email", "roles", "active", "two_step", "last_sign_in", "access_reviewed_at",
          "access_reviewed_by"),
-        ((user.name, user.email, user.role.value, "yes" if user.active else "no",
-          "on" if user.has_totp else "off",
+        ((user.name, user.email, users.role_names(user.customer_roles),
+          "yes" if user.active else "no", "on" if user.has_totp else "off",
           user.last_login_at.isoformat() if user.last_login_at else "",
           org.access_reviewed_at.isoformat() if org.access_reviewed_at else "",
           org.access_reviewed_by or "") for user in users.members(org)))]
@@ -66,7 +66,7 @@ def remind_due(now: datetime | None = None) -> list[str]:
         due = due_on(org)
         if org.access_reminded_at and org.access_reminded_at >= due:
             continue  # reminded of this check already
-        owners = [u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER]
+        owners = [u for u in org.users if u.active and u.is_owner]
         for owner in owners:
             mail.send("access_review_due", owner.email,
                       _l("Please check who has access to your agreement portal"),

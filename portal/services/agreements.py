@@ -8,12 +8,9 @@ model the PDF is rendered from.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import defer
@@ -21,7 +18,6 @@ from sqlalchemy.orm import defer
 from portal.documents.contract import (
     CRIMINAL,
     CUSTOMER,
-    DISPOSITIONS,
     GROUP_KEYS,
     NATIONAL_ID,
     SPECIAL,
@@ -40,14 +36,19 @@ from portal.models import (
     ChoiceRevision,
     Organization,
     OrganizationService,
+    Permission,
     utcnow,
 )
-from portal.services import ServiceErrors, audit, choice_merge, notifications, printable
+from portal.services import (
+    ServiceErrors,
+    audit,
+    choice_merge,
+    notifications,
+    require,
+    signing_rounds,
+)
+from portal.services.choice_rules import OTHER_MAX, problems  # noqa: F401 (used elsewhere)
 from portal.services.context import Actor
-
-OTHER_MAX = 500
-AUTHORITIES = ("director", "proxy")
-_PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,25}$")
 
 
 def current_template() -> AgreementTemplate:
@@ -125,6 +126,9 @@ def answers(choices: Choices) -> dict:
         signatory_function=choices.signatory.function,
         signatory_authority=choices.signatory.authority, disposition=choices.disposition,
     )
+    for second in choices.co_signatories[:1]:
+        data.update(second_name=second.name, second_function=second.function,
+                    second_authority=second.authority)
     return data
 
 
@@ -143,6 +147,9 @@ def choices_from(answers: Mapping, template: Template) -> Choices:
         signatory=Signatory(text("signatory_name"), text("signatory_function"),
                             text("signatory_authority")),
         disposition=text("disposition"),
+        co_signatories=tuple(s for s in (Signatory(
+            text("second_name"), text("second_function"), text("second_authority")),)
+            if any(v.strip() for v in (s.name, s.function, s.authority))),
     )
 
 
@@ -151,76 +158,6 @@ def suggestions(template: Template, services) -> dict[str, str]:
     names = {item.key: item.text for item in template.group("services").items}
     return {key: ", ".join(sorted(names[s] for s in by))
             for key, by in template.suggestions(tuple(services or ())).items()}
-
-
-# --- validation ----------------------------------------------------------------------------
-
-def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, str]]:
-    """Everything that keeps these choices from being saved, as (form field, message)."""
-    doc = template.document_template
-    found: list[tuple[str, str]] = []
-    for group in doc.groups:
-        keys = choices.keys(group.key)
-        unknown = set(keys) - {item.key for item in group.items}
-        other = choices.other_text(group.key)
-        if unknown:
-            found.append((group.key, _("Choose only from the list.")))
-        elif not keys and not other:
-            found.append((group.key, _(
-                "Tick at least one item, or describe it in the text box of this section.")))
-        if len(other) > OTHER_MAX:
-            found.append((f"other_{group.key}",
-                          _("Use at most %(n)d characters.", n=OTHER_MAX)))
-        other_item = group.other_item
-        if other_item is not None:
-            if other_item.key in keys and not other:
-                found.append((f"other_{group.key}", _("Describe what “Other” covers.")))
-            elif other and other_item.key not in keys:
-                found.append((f"other_{group.key}", _(
-                    "Tick “%(item)s” too, or clear this description.", item=other_item.text)))
-    if choices.flags(doc) & {SPECIAL, CRIMINAL, NATIONAL_ID} and not choices.sensitive_ack:
-        found.append(("sensitive_ack", _(
-            "You chose special, criminal or national-id data: confirm that you have a legal "
-            "basis for it.")))
-    if choices.large_scale is None:
-        found.append(("large_scale", _("Answer this question.")))
-    contact = choices.breach_contact
-    if not contact.name.strip():
-        found.append(("contact_name", _("Enter the name of the contact person or point.")))
-    if not contact.email.strip():
-        found.append(("contact_email", _("Enter an e-mail address, like dpo@example.nl.")))
-    elif not _valid_email(contact.email):
-        found.append(("contact_email", _("This is not a valid e-mail address: use the form "
-                                         "name@example.nl.")))
-    if not contact.phone.strip():
-        found.append(("contact_phone", _("Enter a phone number, like +31 30 123 45 67.")))
-    elif not _PHONE.match(contact.phone.strip()):
-        found.append(("contact_phone", _("This is not a valid phone number: write it like "
-                                         "+31 30 123 45 67.")))
-    signatory = choices.signatory
-    if not signatory.name.strip():
-        found.append(("signatory_name", _("Enter the name of the person who will sign.")))
-    if not signatory.function.strip():
-        found.append(("signatory_function", _("Enter their job title, like Director.")))
-    if signatory.authority not in AUTHORITIES:
-        found.append(("signatory_authority", _("Say why this person may sign.")))
-    if choices.disposition not in DISPOSITIONS:
-        found.append(("disposition", _("Choose what happens to the data at the end.")))
-    typed = {f"other_{group.key}": choices.other_text(group.key) for group in doc.groups}
-    typed.update(contact_name=contact.name, contact_email=contact.email,
-                 contact_phone=contact.phone, signatory_name=signatory.name,
-                 signatory_function=signatory.function)
-    already = {field for field, _message in found}
-    found += [problem for problem in printable.problems(typed) if problem[0] not in already]
-    return found
-
-
-def _valid_email(address: str) -> bool:
-    try:
-        validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 # --- saving --------------------------------------------------------------------------------
@@ -234,7 +171,7 @@ class Change:
 
 
 # The answers outside the four lists, in page order.
-ANSWERS = ("large_scale", "breach_contact", "disposition", "signatory")
+ANSWERS = ("large_scale", "breach_contact", "disposition", "signatory", "co_signatories")
 
 
 @dataclass(frozen=True)
@@ -289,6 +226,7 @@ def save(org: Organization, choices: Choices, actor: Actor, based_on: int | None
     when both changed the same answer.
     Raises :class:`ServiceErrors` listing every problem, so the form can show them all.
     """
+    require(actor.user, Permission.EDIT_CHOICES)
     template = current_template()
     doc = template.document_template
     choices = _clean(choices).in_source_order(doc)
@@ -337,6 +275,7 @@ def save(org: Organization, choices: Choices, actor: Actor, based_on: int | None
         "flags": sorted(flags - {"other"}), "large_scale": rev.large_scale,
         "subprocessor_notices": caught_up,
     })
+    signing_rounds.cancel_open(org, actor)  # who signed the old choices is told
     db.session.commit()
     notifications.mail_caught_up(org, caught_up)
     return rev
@@ -357,9 +296,14 @@ def _clean(choices: Choices) -> Choices:
         other={g: (choices.other.get(g) or "").strip() for g in GROUP_KEYS},
         breach_contact=replace(choices.breach_contact, **{
             k: v.strip() for k, v in choices.breach_contact.__dict__.items()}),
-        signatory=replace(choices.signatory, **{
-            k: v.strip() for k, v in choices.signatory.__dict__.items()}),
+        signatory=_trimmed(choices.signatory),
+        co_signatories=tuple(_trimmed(s) for s in choices.co_signatories),
     )
+
+
+def _trimmed(signatory: Signatory) -> Signatory:
+    return Signatory(*(v.strip() for v in (signatory.name, signatory.function,
+                                           signatory.authority)))
 
 
 # --- the document --------------------------------------------------------------

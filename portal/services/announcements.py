@@ -1,8 +1,9 @@
 """Announced changes to the sub-processor register (art. 5.1): announce, withdraw, take effect.
 
 A change is announced with a reason and an effective date at least the notice period ahead;
-affected customers are told through the task queue and may object until that date. On the
-date, :func:`apply_due` makes the change so.
+affected customers (and the public register's e-mail subscribers, services.subscriptions) are
+told through the task queue; customers may object until that date. On the date,
+:func:`apply_due` makes the change so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Announcement, ChangeKind, SubProcessor, SubProcessorStatus, utcnow
-from portal.services import ServiceErrors, audit, notifications, objections
+from portal.services import ServiceErrors, audit, notifications, objections, subscriptions
 from portal.services.context import Actor
 from portal.services.subprocessors import (
     SubProcessorData,
@@ -64,34 +65,14 @@ def announcement(announcement_id: int) -> Announcement | None:
 def announce(kind: str, *, reason: str, effective_on: date | None, actor: Actor,
              subprocessor: SubProcessor | None = None, data: SubProcessorData | None = None,
              new_countries: tuple[str, ...] = (), new_transfer_basis: str = "",
-             today: date | None = None) -> Announcement:
+             reason_en: str = "", today: date | None = None) -> Announcement:
     """Announce one change; refuses a date inside the notice period (no backdating)."""
-    today = today or utcnow().date()
-    problems = _check_announcement(kind, reason, effective_on, subprocessor, data,
-                                   new_countries, new_transfer_basis, today)
-    if problems:
-        raise ServiceErrors(problems)
-    replacement = None
-    kind = ChangeKind(kind)
-    if kind in (ADD, REPLACE):
-        replacement = SubProcessor(
-            name=data.name.strip(), legal_entity=data.legal_entity.strip(),
-            activity=data.activity.strip(), services_json=json.dumps(list(data.services)),
-            countries_json=json.dumps(list(data.countries)),
-            transfer_basis=data.transfer_basis if outside_eea(data.countries) else "",
-            status=ANNOUNCED)
-        db.session.add(replacement)
-        db.session.flush()
-    target = replacement if kind == ADD else subprocessor
-    ann = Announcement(
-        kind=kind, subprocessor_id=target.id,
-        replacement_id=replacement.id if kind == REPLACE else None,
-        new_countries_json=json.dumps(list(new_countries)) if kind == COUNTRIES else None,
-        new_transfer_basis=(new_transfer_basis if outside_eea(new_countries) else "")
-        if kind == COUNTRIES else None,
-        reason=reason.strip(), effective_on=effective_on,
-        created_by_id=actor.user.id if actor.user else None)
-    db.session.add(ann)
+    ann = draft(kind, reason=reason, reason_en=reason_en, effective_on=effective_on,
+                subprocessor=subprocessor, data=data, new_countries=new_countries,
+                new_transfer_basis=new_transfer_basis, today=today)
+    kind, target, replacement = ann.kind, ann.subprocessor, ann.replacement
+    ann.created_by_id = actor.user.id if actor.user else None
+    db.session.add(ann)  # with the new sub-processor it names
     try:
         db.session.flush()
     except IntegrityError as error:  # the same change sent twice at once
@@ -100,11 +81,45 @@ def announce(kind: str, *, reason: str, effective_on: date | None, actor: Actor,
             _pending(kind, subprocessor)))]) from error
     audit.record("subprocessor.announced", actor=actor, obj=ann, details={
         "kind": kind, "subprocessor": target.name,
-        "replacement": replacement.name if kind == REPLACE else None,
+        "replacement": replacement.name if replacement is not None else None,
         "effective_on": effective_on.isoformat(), "countries": list(new_countries) or None})
     db.session.commit()
     notifications.announce_later(ann.id)
+    subscriptions.announce_later(ann.id)  # and whoever follows the public register
     return ann
+
+
+def draft(kind: str, *, reason: str, effective_on: date | None, reason_en: str = "",
+          subprocessor: SubProcessor | None = None, data: SubProcessorData | None = None,
+          new_countries: tuple[str, ...] = (), new_transfer_basis: str = "",
+          today: date | None = None) -> Announcement:
+    """The change as :func:`announce` would record it, checked but not stored (the announce
+    form's preview shows it); refuses what announce refuses."""
+    today = today or utcnow().date()
+    problems = _check_announcement(kind, reason, effective_on, subprocessor, data,
+                                   new_countries, new_transfer_basis, today)
+    if len(reason_en or "") > REASON_MAX:  # optional, otherwise as the Dutch
+        problems.append(("reason_en", _("Use at most %(n)d characters.", n=REASON_MAX)))
+    if problems:
+        raise ServiceErrors(problems)
+    replacement = None
+    kind = ChangeKind(kind)
+    if kind in (ADD, REPLACE):
+        replacement = SubProcessor(
+            name=data.name.strip(), legal_entity=data.legal_entity.strip(),
+            activity=data.activity.strip(), activity_en=data.activity_en.strip(),
+            services_json=json.dumps(list(data.services)),
+            countries_json=json.dumps(list(data.countries)),
+            transfer_basis=data.transfer_basis if outside_eea(data.countries) else "",
+            status=ANNOUNCED)
+    return Announcement(
+        kind=kind, subprocessor=replacement if kind == ADD else subprocessor,
+        replacement=replacement if kind == REPLACE else None,
+        new_countries_json=json.dumps(list(new_countries)) if kind == COUNTRIES else None,
+        new_transfer_basis=(new_transfer_basis if outside_eea(new_countries) else "")
+        if kind == COUNTRIES else None,
+        reason=reason.strip(), reason_en=(reason_en or "").strip(), effective_on=effective_on,
+        withdrawal_reason_en="")
 
 
 def _check_announcement(kind, reason, effective_on, subprocessor, data, new_countries,
@@ -195,8 +210,10 @@ def _apply(ann: Announcement) -> None:
         sp.transfer_basis = ann.new_transfer_basis or ""
 
 
-def withdraw(ann: Announcement, reason: str, actor: Actor) -> Announcement:
-    """Take back an announcement before it takes effect; affected customers are told."""
+def withdraw(ann: Announcement, reason: str, actor: Actor,
+             reason_en: str = "") -> Announcement:
+    """Take back an announcement before it takes effect; affected customers are told (in
+    English too when ``reason_en`` is given)."""
     reason = (reason or "").strip()
     if ann.applied_at is not None or ann.withdrawn_at is not None:
         raise ServiceErrors([("reason", _("Only a change that has not taken effect can be "
@@ -205,6 +222,7 @@ def withdraw(ann: Announcement, reason: str, actor: Actor) -> Announcement:
         raise ServiceErrors([("reason", _("Give the reason; customers read it."))])
     now = utcnow()
     ann.withdrawn_at, ann.withdrawal_reason = now, reason[:REASON_MAX]
+    ann.withdrawal_reason_en = (reason_en or "").strip()[:REASON_MAX]
     never_used = ann.subprocessor if ann.kind == ADD else ann.replacement
     if never_used is not None and never_used.status == ANNOUNCED:
         never_used.status = ENDED
@@ -213,4 +231,5 @@ def withdraw(ann: Announcement, reason: str, actor: Actor) -> Announcement:
                  details={"reason": reason})
     db.session.commit()
     notifications.withdrawal_later(ann.id)
+    subscriptions.withdrawal_later(ann.id)
     return ann

@@ -38,6 +38,7 @@ def as_dict(org: Organization, rev: ChoiceRevision) -> dict:
         "breach_contact": choices.breach_contact.__dict__,
         "disposition_at_termination": choices.disposition,
         "signatory": choices.signatory.__dict__,
+        "co_signatories": [s.__dict__ for s in choices.co_signatories],
     }
 
 

@@ -15,7 +15,8 @@ from portal.documents.contract.choices import GROUP_KEYS
 from portal.models import ChoiceRevision
 from portal.services import ServiceError
 
-ANSWERS = ("large_scale", "breach_contact", "disposition", "signatory", "sensitive_ack")
+ANSWERS = ("large_scale", "breach_contact", "disposition", "signatory", "co_signatories",
+           "sensitive_ack")
 
 
 class StaleChoices(ServiceError):

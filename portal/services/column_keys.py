@@ -15,7 +15,8 @@ from portal.services.context import Actor
 from portal.services.encryption import app_keyring
 
 COLUMNS = ((ChoiceRevision, "choices_json"), (PreparedDocument, "content"),
-           (OutboxMessage, "text_body"), (OutboxMessage, "html_body"))
+           (OutboxMessage, "text_body"), (OutboxMessage, "html_body"),
+           (OutboxMessage, "headers"))
 
 
 def rotate(actor: Actor) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.documents.contract import Choices, Contact, Signatory
 from portal.extensions import db
-from portal.models import Organization, Role, User
+from portal.models import CustomerRole, Organization, Role, User
 from portal.services import (
     agreements,
     announcements,
@@ -17,6 +17,7 @@ from portal.services import (
     preparation,
     signing,
     subprocessors,
+    users,
 )
 from portal.services.context import Actor, cli_actor
 from portal.services.subprocessors import SubProcessorData
@@ -27,15 +28,18 @@ STAFF = [
     ("admin@voxio.nl", "Sanne de Vries", Role.STAFF_ADMIN),
     ("support@voxio.nl", "Daan Bakker", Role.STAFF),
 ]
+OWNER, SIGNATORY = CustomerRole.OWNER, CustomerRole.SIGNATORY
+PRIVACY = CustomerRole.PRIVACY_CONTACT
 CUSTOMERS = [
     (dict(name="Bakkerij Jansen B.V.", kvk_number="12345678", customer_number="VX-10001",
           address="Dorpsstraat 12", postal_code="1234 AB", city="Utrecht"),
-     [("eigenaar@bakkerij-jansen.nl", "Petra Jansen", Role.CUSTOMER_OWNER),
-      ("medewerker@bakkerij-jansen.nl", "Ahmed El Amrani", Role.CUSTOMER_MEMBER)]),
+     [("eigenaar@bakkerij-jansen.nl", "Petra Jansen", (OWNER, SIGNATORY, PRIVACY)),
+      ("medewerker@bakkerij-jansen.nl", "Ahmed El Amrani", ())]),
     (dict(name="Tandartspraktijk Smile", kvk_number="87654321", customer_number="VX-10002",
           address="Kerkplein 3", postal_code="5611 AA", city="Eindhoven"),
-     [("eigenaar@tandarts-smile.nl", "Lotte Visser", Role.CUSTOMER_OWNER),
-      ("assistent@tandarts-smile.nl", "Joris Mulder", Role.CUSTOMER_MEMBER)]),
+     [("eigenaar@tandarts-smile.nl", "Lotte Visser", (OWNER, SIGNATORY)),
+      ("privacy@tandarts-smile.nl", "Femke de Wit", (PRIVACY,)),
+      ("assistent@tandarts-smile.nl", "Joris Mulder", ())]),
 ]
 
 
@@ -55,13 +59,14 @@ def create_demo() -> bool:
         db.session.add(org)
         db.session.flush()
         audit.record("organization.created", actor=actor, organization=org, obj=org)
-        for email, name, role in people:
-            user = User(email=email, name=name, role=role, organization=org,
+        for email, name, roles in people:
+            user = User(email=email, name=name, role=Role.CUSTOMER, organization=org,
                         password_hash=password_hash)
+            user.customer_roles = roles
             db.session.add(user)
             db.session.flush()
             audit.record("user.created", actor=actor, organization=org, obj=user,
-                         details={"role": role.value})
+                         details={"roles": users.role_names(roles)})
     db.session.commit()
     _demo_subprocessors()
     _demo_choices()

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
-    CUSTOMER_ROLES,
     STAFF_ROLES,
+    CustomerRole,
     Invitation,
     InvitationStatus,
     Organization,
+    Permission,
     Role,
     User,
     utcnow,
@@ -31,6 +32,7 @@ from portal.services.accounts import (
     validate_new_password,
 )
 from portal.services.context import Actor
+from portal.services.users import role_names
 
 
 def _digest(token: str) -> str:
@@ -41,13 +43,13 @@ def _check_may_invite(inviter: User | None, organization: Organization | None,
                       role: Role) -> None:
     if inviter is None:  # the system itself (CLI bootstrap)
         return
-    if inviter.is_owner:
-        allowed = organization is not None and organization.id == inviter.organization_id \
-            and role in CUSTOMER_ROLES
+    if inviter.is_customer:
+        allowed = inviter.can(Permission.MANAGE_USERS) and organization is not None \
+            and organization.id == inviter.organization_id and role == Role.CUSTOMER
     elif inviter.is_staff_admin:
         allowed = (organization is None) == (role in STAFF_ROLES)
     elif inviter.is_staff:
-        allowed = organization is not None and role in CUSTOMER_ROLES
+        allowed = organization is not None and role == Role.CUSTOMER
     else:
         allowed = False
     if not allowed:
@@ -72,9 +74,13 @@ def _send(invitation: Invitation, token: str, inviter: User | None) -> None:
 
 
 def invite(organization: Organization | None, email: str, name: str, role: Role,
-           actor: Actor, *, commit: bool = True) -> Invitation:
-    """Invite ``email`` to ``organization`` (None: Voxio staff) with ``role``."""
+           actor: Actor, *, roles=(), commit: bool = True) -> Invitation:
+    """Invite ``email`` to ``organization`` (None: Voxio staff) with ``role``; a customer's
+    person gets ``roles`` (none: a member, who reads)."""
     inviter = actor.user
+    roles = frozenset(CustomerRole(r) for r in roles) - {CustomerRole.MEMBER}
+    if roles and role != Role.CUSTOMER:
+        raise ServiceError(_("You may not invite someone with this role."), field="roles")
     _check_may_invite(inviter, organization, role)
     email = normalise_email(email)
     if find_user(email) is not None:
@@ -90,11 +96,13 @@ def invite(organization: Organization | None, email: str, name: str, role: Role,
         organization=organization, email=email, name=name.strip(), role=role,
         invited_by_id=inviter.id if inviter else None, token_hash="", expires_at=utcnow(),
     )
+    invitation.customer_roles = roles
     token = _issue(invitation)
     db.session.add(invitation)
     db.session.flush()
     audit.record("invitation.created", actor=actor, organization=organization, obj=invitation,
-                 details={"email": email, "role": role.value})
+                 details={"email": email, "role": role.value,
+                          **({"roles": role_names(roles)} if role == Role.CUSTOMER else {})})
     _send(invitation, token, inviter)
     if commit:
         db.session.commit()
@@ -144,6 +152,7 @@ def accept(token: str, name: str, password: str, actor: Actor) -> tuple[User, st
     validate_new_password(password, invitation.email, name, org_name)
     user = User(email=invitation.email, name=name.strip(), role=invitation.role,
                 organization_id=invitation.organization_id, password_hash="")
+    user.customer_roles = invitation.customer_roles
     set_password(user, password)
     db.session.add(user)
     db.session.flush()

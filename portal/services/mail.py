@@ -6,15 +6,20 @@ the message is a row committed (or rolled back) with the action; with SMTP it is
 server only after the transaction commits, so a failed action never sends mail. SMTP delivery
 runs on a background thread: the response does not wait for the mail server, and its timing
 does not tell whether a message was sent (e.g. a reset link for an existing account).
+
+Extra headers (e.g. ``List-Unsubscribe``, RFC 2369/8058) travel with the message: in the SMTP
+message, and in the outbox row.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import smtplib
 import ssl
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -44,6 +49,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, in order
 
 
 def link(endpoint: str, **values) -> str:
@@ -54,7 +60,8 @@ def link(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def render(template: str, recipient: str, subject, locale: str | None, **context) -> Mail:
+def render(template: str, recipient: str, subject, locale: str | None, *,
+           headers: Mapping[str, str] | None = None, **context) -> Mail:
     """Render a message in ``locale`` (the portal default when None)."""
     cfg = current_app.config
     with force_locale(locale or cfg["BABEL_DEFAULT_LOCALE"]):
@@ -66,20 +73,42 @@ def render(template: str, recipient: str, subject, locale: str | None, **context
             subject=str(subject),
             text=render_template(f"email/{template}.txt", **context),
             html=render_template(f"email/{template}.html", subject=str(subject), **context),
+            headers=tuple((headers or {}).items()),
         )
 
 
-def send(template: str, recipient: str, subject, *, locale: str | None = None, **context) -> Mail:
+def send(template: str, recipient: str, subject, *, locale: str | None = None,
+         headers: Mapping[str, str] | None = None, **context) -> Mail:
     """Queue a message with the current transaction."""
-    mail = render(template, recipient, subject, locale, **context)
+    mail = render(template, recipient, subject, locale, headers=headers, **context)
     if current_app.config["MAIL_SERVER"]:
         db.session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), mail))
     else:
-        db.session.add(OutboxMessage(
-            sender=mail.sender, recipient=mail.recipient, subject=mail.subject,
-            text_body=mail.text, html_body=mail.html,
-        ))
+        _to_outbox(mail)
     return mail
+
+
+def _to_outbox(mail: Mail) -> None:
+    db.session.add(OutboxMessage(
+        sender=mail.sender, recipient=mail.recipient, subject=mail.subject,
+        text_body=mail.text, html_body=mail.html,
+        headers=json.dumps(mail.headers) if mail.headers else None))
+
+
+def deliver_now(mail: Mail) -> str:
+    """Hand one message over at once (in a task, which records the outcome): "" when the
+    mail server accepted it, else why not. The development outbox keeps it with the
+    caller's transaction."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        _to_outbox(mail)
+        return ""
+    try:
+        deliver_smtp(mail, config)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail to %s was not accepted: %s", mail.recipient, error)
+        return f"{type(error).__name__}: {error}"
+    return ""
 
 
 def to_message(mail: Mail, config) -> EmailMessage:
@@ -90,6 +119,8 @@ def to_message(mail: Mail, config) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=config["PUBLIC_URL"].split("//", 1)[-1].split(":")[0])
     msg["Auto-Submitted"] = "auto-generated"
+    for name, value in mail.headers:
+        msg[name] = value
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
     return msg

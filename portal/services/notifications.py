@@ -8,21 +8,22 @@ task finds the notices and e-mails that already exist and skips them.
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import LazyString, format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, insert, literal, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, insert, literal, select, update
 
 from portal.extensions import db
 from portal.models import (
     Announcement,
+    Delivery,
     Notice,
+    NoticeKind,
     Organization,
     OrganizationService,
-    Role,
-    User,
     utcnow,
 )
-from portal.services import audit, mail
+from portal.services import audit, deliveries, mail
 from portal.services.context import cli_actor
 from portal.tasks import app_context, huey
 
@@ -76,34 +77,61 @@ def mail_notices(announcement_id: int, organization_ids: list[int]) -> int:
 
 
 def send_notice_mails(announcement_id: int, organization_ids: list[int]) -> int:
-    """E-mail the owners of these organizations, once per organization."""
+    """E-mail the people who receive notices at these organizations (services.deliveries),
+    once per person; returns how many the mail server accepted."""
     ann = db.session.get(Announcement, announcement_id)
     todo = db.session.scalars(select(Notice).where(
         Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),
         Notice.mailed_at.is_(None)).with_for_update()).all()
-    owners = db.session.scalars(select(User).where(
-        User.organization_id.in_([n.organization_id for n in todo]),
-        User.role == Role.CUSTOMER_OWNER, User.active.is_(True))).all()
-    by_org: dict[int, list[User]] = {}
-    for owner in owners:
-        by_org.setdefault(owner.organization_id, []).append(owner)
-    orgs = {org.id: org for org in db.session.scalars(select(Organization).where(
-        Organization.id.in_([n.organization_id for n in todo])))}
-    sent = 0
-    for notice in todo:
-        for owner in by_org.get(notice.organization_id, []):
-            mail.send("subprocessor_notice", owner.email, _subject(ann), locale=owner.locale,
-                      announcement=ann, organization=orgs[notice.organization_id],
-                      name=owner.name)
-            sent += 1
-        notice.mailed_at = utcnow()
+    ids = deliveries.queue(NoticeKind.ANNOUNCEMENT, ann.id, [n.organization_id for n in todo])
     db.session.commit()
+    sent = deliveries.send(ids, _compose_notice(ann))
+    _mark(Notice.mailed_at, ann.id, [n.organization_id for n in todo])
     return sent
 
 
-def _subject(ann: Announcement) -> str:
-    return _("Voxio announces a change of sub-processors (effective %(date)s)",
-             date=format_date(ann.effective_on, "long"))
+def _mark(column, announcement_id: int, organization_ids: list[int]) -> None:
+    """The notices' e-mails are handed over (each recipient's outcome is its Delivery)."""
+    db.session.execute(update(Notice).where(
+        Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),
+        column.is_(None)).values({column: utcnow()}))
+    db.session.commit()
+
+
+def _compose_notice(ann: Announcement):
+    orgs: dict[int, Organization] = {}
+
+    def compose(delivery: Delivery) -> mail.Mail:
+        org = orgs.get(delivery.organization_id) or db.session.get(
+            Organization, delivery.organization_id)
+        orgs[org.id] = org
+        return mail.render("subprocessor_notice", delivery.email, subject(ann),
+                           delivery.locale, announcement=ann, organization=org,
+                           name=delivery.name)
+    return compose
+
+
+@huey.task(retries=3, retry_delay=30)
+def resend(kind: str, ref_id: int, ids: list[int]) -> int:
+    """Deliver queued deliveries again (staff retried the failures)."""
+    with app_context():
+        ann = db.session.get(Announcement, ref_id)
+        compose = _compose_notice(ann) if kind == NoticeKind.ANNOUNCEMENT \
+            else _compose_withdrawal(ann)
+        return deliveries.send(ids, compose)
+
+
+deliveries.SENDERS[NoticeKind.ANNOUNCEMENT] = lambda ref_id, ids: resend(
+    NoticeKind.ANNOUNCEMENT.value, ref_id, ids)
+deliveries.SENDERS[NoticeKind.WITHDRAWAL] = lambda ref_id, ids: resend(
+    NoticeKind.WITHDRAWAL.value, ref_id, ids)
+
+
+def subject(ann: Announcement) -> LazyString:
+    """The notice's subject, in the language it is read in (mail.render reads it in the
+    recipient's)."""
+    return LazyString(lambda: _("Voxio announces a change of sub-processors (effective "
+                                "%(date)s)", date=format_date(ann.effective_on, "long")))
 
 
 def catch_up(org: Organization) -> list[int]:
@@ -174,16 +202,16 @@ def send_withdrawal_mails(announcement_id: int, organization_ids: list[int]) -> 
     todo = db.session.scalars(select(Notice).where(
         Notice.announcement_id == announcement_id, Notice.organization_id.in_(organization_ids),
         Notice.withdrawal_mailed_at.is_(None)).with_for_update()).all()
-    owners = db.session.scalars(select(User).where(
-        User.organization_id.in_([n.organization_id for n in todo]),
-        User.role == Role.CUSTOMER_OWNER, User.active.is_(True))).all()
-    sent = 0
-    for owner in owners:
-        mail.send("subprocessor_withdrawn", owner.email,
-                  _("Voxio withdraws an announced change of sub-processors"),
-                  locale=owner.locale, announcement=ann, name=owner.name)
-        sent += 1
-    for notice in todo:
-        notice.withdrawal_mailed_at = utcnow()
+    ids = deliveries.queue(NoticeKind.WITHDRAWAL, ann.id, [n.organization_id for n in todo])
     db.session.commit()
+    sent = deliveries.send(ids, _compose_withdrawal(ann))
+    _mark(Notice.withdrawal_mailed_at, ann.id, [n.organization_id for n in todo])
     return sent
+
+
+def _compose_withdrawal(ann: Announcement):
+    def compose(delivery: Delivery) -> mail.Mail:
+        return mail.render("subprocessor_withdrawn", delivery.email,
+                           _l("Voxio withdraws an announced change of sub-processors"),
+                           delivery.locale, announcement=ann, name=delivery.name)
+    return compose

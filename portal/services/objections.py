@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -15,11 +17,11 @@ from portal.models import (
     ObjectionEvent,
     ObjectionStatus,
     Organization,
+    Permission,
     Resolution,
-    Role,
     utcnow,
 )
-from portal.services import ServiceError, ServiceErrors, audit, mail, users
+from portal.services import ServiceError, ServiceErrors, audit, mail, require, users
 from portal.services.context import Actor
 from portal.services.notifications import notice_for
 
@@ -48,6 +50,7 @@ def deadline_passed(announcement: Announcement) -> bool:
 
 def submit(org: Organization, announcement: Announcement, reason: str, actor: Actor) -> Objection:
     """Object before the effective date; one open objection per organization and change."""
+    require(actor.user, Permission.OBJECT)
     reason = (reason or "").strip()
     if notice_for(org, announcement.id) is None:
         raise ServiceError(_("This change does not concern the services you chose."))
@@ -114,7 +117,7 @@ def set_status(objection: Objection, status: str, actor: Actor, *, resolution: s
         raise ServiceErrors(problems)
     _move(objection, status, actor, resolution=resolution, note=note)
     org = objection.organization
-    for owner in (u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER):
+    for owner in users.holding(org, Permission.RECEIVE_NOTICES):
         mail.send("objection_status", owner.email,
                   _("Your objection to a sub-processor change: %(status)s",
                     status=status_label(status)),
@@ -135,7 +138,8 @@ def settle_for_withdrawal(announcement: Announcement, reason: str, actor: Actor)
 
 
 def _move(objection: Objection, status: ObjectionStatus, actor: Actor, *,
-          resolution: Resolution | None, note: str) -> None:
+          resolution: Resolution | None, note: str,
+          action: str = "objection.status_changed") -> None:
     """Every change of an objection's status goes through here: the allowed transition, the
     event in its history and the audit entry, in the caller's transaction."""
     if status not in TRANSITIONS.get(objection.status, ()):
@@ -149,7 +153,7 @@ def _move(objection: Objection, status: ObjectionStatus, actor: Actor, *,
     db.session.add(ObjectionEvent(objection_id=objection.id, status=objection.status,
                                   resolution=objection.resolution, note=note,
                                   actor_label=actor.label, created_at=now))
-    audit.record("objection.status_changed", actor=actor, organization=objection.organization_id,
+    audit.record(action, actor=actor, organization=objection.organization_id,
                  obj=objection, details={"status": objection.status,
                                                  "resolution": objection.resolution})
 
@@ -175,3 +179,87 @@ def open_counts() -> dict[int, int]:
                               .where(Objection.status != RESOLVED)
                               .group_by(Objection.announcement_id))
     return dict(rows.all())
+
+
+# --- the customer follows its objection up: adds information, or withdraws it ---------------
+
+# What each step in an objection's history was (see timeline).
+RAISED, INFORMATION, WITHDRAWAL, HANDLING = "raised", "information", "withdrawal", "handling"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # RAISED, INFORMATION (the customer added to it), WITHDRAWAL, HANDLING (staff)
+    event: ObjectionEvent
+
+
+def timeline(objection: Objection) -> list[Entry]:
+    """The objection's history, oldest first. Staff always move the status on; an event that
+    keeps the status is information the customer added."""
+    entries, previous = [], None
+    for event in objection.events:
+        if previous is None:
+            kind = RAISED
+        elif event.status == previous:
+            kind = INFORMATION
+        elif event.resolution == Resolution.WITHDRAWN:
+            kind = WITHDRAWAL
+        else:
+            kind = HANDLING
+        entries.append(Entry(kind, event))
+        previous = event.status
+    return entries
+
+
+def add_information(objection: Objection, note: str, actor: Actor) -> Objection:
+    """The customer adds to its open objection (art. 5.1); staff are told."""
+    require(actor.user, Permission.OBJECT)
+    note = (note or "").strip()
+    _lock_open(objection)
+    if len(note) < REASON_MIN:
+        raise ServiceError(_("Write at least %(n)d characters.", n=REASON_MIN), "note")
+    if len(note) > REASON_MAX:
+        raise ServiceError(_("Use at most %(n)d characters.", n=REASON_MAX), "note")
+    now = utcnow()
+    objection.updated_at = now
+    db.session.add(ObjectionEvent(objection_id=objection.id, status=objection.status,
+                                  note=note, actor_label=actor.label, created_at=now))
+    audit.record("objection.information_added", actor=actor,
+                 organization=objection.organization_id, obj=objection,
+                 details={"announcement": objection.announcement_id, "characters": len(note)})
+    _tell_staff(objection, _l("%(org)s adds information to its objection",
+                              org=objection.organization.name), added=note)
+    db.session.commit()
+    return objection
+
+
+def withdraw(objection: Objection, actor: Actor) -> Objection:
+    """The customer withdraws its open objection: resolved as withdrawn; staff are told. It
+    may object to the change again until the deadline."""
+    require(actor.user, Permission.OBJECT)
+    _lock_open(objection)
+    _move(objection, RESOLVED, actor, resolution=Resolution.WITHDRAWN, note="",
+          action="objection.withdrawn")
+    _tell_staff(objection, _l("%(org)s withdraws its objection",
+                              org=objection.organization.name), added=None)
+    db.session.commit()
+    return objection
+
+
+def _lock_open(objection: Objection) -> None:
+    """Lock the objection and refuse if it is closed (staff may have resolved it meanwhile)."""
+    db.session.execute(select(Objection.id).where(Objection.id == objection.id)
+                       .with_for_update())
+    db.session.refresh(objection)
+    if objection.status == RESOLVED:
+        db.session.rollback()
+        raise ServiceError(_("This objection is closed, so it can no longer be changed. If "
+                             "something new comes up, contact Voxio."))
+
+
+def _tell_staff(objection: Objection, subject, added: str | None) -> None:
+    """E-mail every staff member, in their own language, what the customer did."""
+    for member in users.active_staff():
+        mail.send("objection_follow_up", member.email, subject, locale=member.locale,
+                  objection=objection, organization=objection.organization,
+                  announcement=objection.announcement, added=added, name=member.name)

@@ -8,9 +8,21 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
-from portal.models import Organization, Role, SignedAgreement, User
-from portal.services import ServiceErrors, agreements, audit, invitations, printable, versions
+from portal.models import CustomerRole, Organization, Role, SignedAgreement, User, utcnow
+from portal.services import (
+    ServiceErrors,
+    agreements,
+    audit,
+    invitations,
+    printable,
+    sign_reminders,
+    versions,
+)
 from portal.services.context import Actor
+
+# The first person usually does everything until they invite colleagues for the other roles.
+FIRST_PERSON_ROLES = frozenset({CustomerRole.OWNER, CustomerRole.SIGNATORY,
+                                CustomerRole.PRIVACY_CONTACT})
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,8 @@ def create(data: OrganizationData, owner_email: str, owner_name: str,
     db.session.flush()
     audit.record("organization.created", actor=actor, organization=org, obj=org,
                  details=asdict(data))
-    invitations.invite(org, owner_email, owner_name, Role.CUSTOMER_OWNER, actor, commit=False)
+    invitations.invite(org, owner_email, owner_name, Role.CUSTOMER, actor, commit=False,
+                       roles=FIRST_PERSON_ROLES)
     db.session.commit()
     return org
 
@@ -92,7 +105,7 @@ def record_staff_view(org: Organization, actor: Actor, what: str = "overview") -
     db.session.commit()
 
 
-FLAG_FILTERS = ("sensitive", "large_scale", "no_choices", "unsigned", "signed")
+FLAG_FILTERS = ("sensitive", "large_scale", "no_choices", "unsigned", "signed", "overdue")
 
 
 def search(term: str = "", flag: str = "") -> Select:
@@ -107,6 +120,8 @@ def search(term: str = "", flag: str = "") -> Select:
             select(newest.c.organization_id).where(newest.c.large_scale)))
     elif flag == "no_choices":
         stmt = stmt.where(Organization.id.not_in(select(newest.c.organization_id)))
+    elif flag == "overdue":  # past the date Voxio asked them to sign by
+        stmt = stmt.where(sign_reminders.overdue(utcnow().date()))
     elif flag in ("signed", "unsigned"):
         # "signed": the current signed agreement covers the newest choices
         covered = select(SignedAgreement.organization_id).where(

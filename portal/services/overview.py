@@ -22,7 +22,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import agreements
+from portal.services import agreements, sign_reminders
 
 
 def customer_overview(org: Organization) -> dict:
@@ -34,6 +34,7 @@ def customer_overview(org: Organization) -> dict:
     latest, signed = db.session.execute(newest, params).first() or (None, None)
     return {"organization": org, "users": users, "open_invitations": open_invitations,
             "latest": latest, "open_notices": open_notices, "signed": signed,
+            "template_id": template_id,
             # a newer agreement text from Voxio (art. 12.4) also needs a new signature
             "signed_covers_latest": signed is not None and signed.revision_id == latest.id
             and signed.template_id == template_id}
@@ -88,6 +89,8 @@ def staff_overview() -> dict:
                     | ChoiceRevision.national_id).subquery())),
         "open_objections": db.session.scalar(select(func.count()).select_from(Objection).where(
             Objection.status != ObjectionStatus.RESOLVED)),
+        "overdue_customers": db.session.scalar(select(func.count()).select_from(
+            Organization).where(sign_reminders.overdue(utcnow().date()))),
         "failed_logins_week": db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.created_at >= since, AuditEvent.action == "auth.login_failed")),
     }

@@ -11,11 +11,19 @@ from flask_babel import gettext as _
 from portal.documents.contract import Signatory
 from portal.documents.pades import signing as pades
 from portal.documents.pades import validation
-from portal.models import PreparedDocument, SignedAgreement, SigningMethod, User, utcnow
+from portal.models import (
+    Permission,
+    PreparedDocument,
+    SignedAgreement,
+    SigningMethod,
+    User,
+    utcnow,
+)
 from portal.services import (
     ServiceError,
     alerts,
     preparation,
+    require,
     signed_copies,
     signing,
     storage,
@@ -35,6 +43,12 @@ class UploadCheck:
     reason: str
     signature: validation.SignatureCheck | None = None
 
+
+def several_signatories() -> ServiceError:
+    """Several signatories sign in turn in the portal, each with a one-shot certificate."""
+    return ServiceError(_("Your agreement names several signatories: each signs in turn here "
+                          "in the portal. Signing with your own certificate is for one "
+                          "signatory."))
 
 def check(prepared: PreparedDocument, data: bytes) -> UploadCheck:
     """Accept only the prepared bytes plus exactly one valid signature over the whole file."""
@@ -75,6 +89,9 @@ def check(prepared: PreparedDocument, data: bytes) -> UploadCheck:
 def accept(prepared: PreparedDocument, data: bytes, user: User,
            actor: Actor) -> SignedAgreement:
     """Countersign a PDF the customer signed elsewhere, after :func:`check`."""
+    require(user, Permission.SIGN)
+    if len(preparation.frozen_of(prepared).signatories) > 1:
+        raise several_signatories()
     existing = signed_copies.for_prepared(prepared)
     if existing is not None:
         return existing

@@ -41,6 +41,7 @@ from portal.services import (
     mail,
     objections,
     signed_copies,
+    signing_rounds,
     storage,
     subprocessors,
     trust,
@@ -128,6 +129,7 @@ def prepare(org: Organization, user: User, actor: Actor) -> PreparedDocument:
                 content=fresh.to_json())
             db.session.add(prepared)
             db.session.flush()
+            signing_rounds.cancel_open(org, actor)  # a round on an older version stops
             audit.record("agreement.prepared", actor=actor, organization=org, obj=prepared,
                          details={"document": prepared.public_id, "revision": rev.number,
                                   "template": template.version, "sha256": prepared.sha256})
@@ -151,6 +153,7 @@ def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime
         verify_url=mail.link("verify.status", public_id=public_id),
         created=now,
         signatory=Signatory(signatory.name, signatory.function, signatory.authority),
+        co_signatories=tuple(rev.choices.co_signatories),
         provider=current_app.config["PKI_ORGANIZATION"],
         subprocessors=tuple(
             SubProcessorEntry(sp.name, sp.legal_entity, sp.activity, tuple(sp.countries),

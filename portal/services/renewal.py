@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from portal.documents.pades import offline, signing, validation
 from portal.extensions import db
-from portal.models import AgreementFile, FileReason, Role, SignedAgreement, utcnow
-from portal.services import audit, integrity, mail, storage, trust
+from portal.models import AgreementFile, FileReason, Permission, SignedAgreement, utcnow
+from portal.services import audit, integrity, mail, storage, trust, users
 from portal.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def _notify_renewed(agreement: SignedAgreement, told: AgreementFile | None,
                     new: AgreementFile) -> None:
     """Tell the customer's owners (and the signatory) that a copy checkable for longer is ready."""
     org = agreement.organization
-    recipients = {u.email: u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER}
+    recipients = {u.email: u for u in users.holding(org, Permission.RECEIVE_NOTICES)}
     if agreement.signed_by is not None and agreement.signed_by.active:
         recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
     for email, user in recipients.items():

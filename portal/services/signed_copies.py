@@ -22,8 +22,8 @@ from portal.models import (
     CertificatePurpose,
     FileReason,
     Organization,
+    Permission,
     PreparedDocument,
-    Role,
     SignedAgreement,
     SigningMethod,
     User,
@@ -89,7 +89,7 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
 
 def _notify_signed(agreement: SignedAgreement, org: Organization,
                    offline_until: datetime | None) -> None:
-    recipients = {u.email: u for u in org.users if u.active and u.role == Role.CUSTOMER_OWNER}
+    recipients = {u.email: u for u in users.holding(org, Permission.RECEIVE_NOTICES)}
     if agreement.signed_by is not None:
         recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
     subject = _("Your data processing agreement with Voxio is signed")

@@ -20,8 +20,11 @@ from portal.documents.contract import Signatory, pdf, signatures
 from portal.documents.contract.frozen import Evidence
 from portal.documents.pades import pki, validation
 from portal.documents.pades import signing as pades
+from portal.extensions import db
 from portal.models import (
+    Permission,
     PreparedDocument,
+    SignatureStep,
     SignedAgreement,
     SigningMethod,
     User,
@@ -33,7 +36,9 @@ from portal.services import (
     ServiceErrors,
     alerts,
     preparation,
+    require,
     signed_copies,
+    signing_rounds,
     storage,
     trust,
 )
@@ -58,15 +63,35 @@ class Confirmation:
 
 
 def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
-         session: UserSession | None, actor: Actor) -> SignedAgreement:
-    """Sign ``prepared`` as ``user`` and countersign as Voxio; all or nothing."""
+         session: UserSession | None, actor: Actor) -> SignedAgreement | SignatureStep:
+    """Sign ``prepared`` as ``user``; after the last signatory (most often the only one)
+    Voxio countersigns. Each signature is all or nothing. With several signatories, a
+    signature before the last returns the :class:`SignatureStep` that waits for the next."""
+    require(user, Permission.SIGN)
     existing = signed_copies.for_prepared(prepared)
     if existing is not None:
         return existing  # a double submit: the first one won
-    _check_confirmation(prepared, confirmation)
-    check_signable(prepared)
     try:
-        return _ceremony(prepared, confirmation, user, session, actor)
+        check_signable(prepared)
+    except preparation.DocumentChanged:  # who signed already is told it starts again
+        if signing_rounds.cancel_open(prepared.organization, actor):
+            db.session.commit()
+        raise
+    frozen = preparation.frozen_of(prepared)  # what was reviewed, nothing newer
+    state = signing_rounds.of(prepared, frozen)
+    if len(frozen.signatories) > 1:
+        mine = state.step_of(user)
+        if mine is not None:
+            return mine  # a double submit of one turn
+        position = signing_rounds.check_turn(state, confirmation.name, confirmation.function)
+        if not confirmation.authority_confirmed:
+            raise ServiceErrors([("authority", _(
+                "Confirm that you may sign for your organization."))])
+    else:
+        position = 1
+        _check_confirmation(prepared, confirmation)
+    try:
+        return _ceremony(prepared, frozen, state, position, confirmation, user, session, actor)
     except (pades.SigningError, pdf.RenderError) as error:
         log.exception("signing %s failed", prepared.public_id)
         raise SigningFailed(_(
@@ -79,42 +104,69 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
             "was signed. Voxio's staff have been alerted; please try again later.")) from error
 
 
-def _ceremony(prepared: PreparedDocument, confirmation: Confirmation, user: User,
-              session: UserSession | None, actor: Actor) -> SignedAgreement:
+def _ceremony(prepared: PreparedDocument, frozen, state: signing_rounds.Round, position: int,
+              confirmation: Confirmation, user: User, session: UserSession | None,
+              actor: Actor) -> SignedAgreement | SignatureStep:
     org = prepared.organization
     now = utcnow()
     auth = trust.authority()
     customer = auth.issue_signer(pki.SignerName(
         common_name=confirmation.name, organization=org.name, email=user.email,
         title=confirmation.function), now)
-    frozen = preparation.frozen_of(prepared)  # what the customer reviewed, nothing newer
-    evidence = Evidence(
-        signed_at=now, revision=prepared.revision.number, name=confirmation.name,
-        function=confirmation.function, authority_confirmed=confirmation.authority_confirmed,
-        email=user.email, unsigned_sha256=prepared.sha256,
-        certificate_issuer=auth.signing_ca.cert.subject.rfc4514_string(),
-        certificate_serial=customer.cert.serial_number,
-        used_totp=session.used_totp if session is not None else None,
-        authenticated_at=session.authenticated_at if session is not None else None,
-        ip=actor.ip, user_agent=actor.user_agent)
-    unsigned = pdf.render_frozen(frozen, evidence)
+    if position == 1:
+        evidence = Evidence(
+            signed_at=now, revision=prepared.revision.number, name=confirmation.name,
+            function=confirmation.function,
+            authority_confirmed=confirmation.authority_confirmed, email=user.email,
+            unsigned_sha256=prepared.sha256,
+            certificate_issuer=auth.signing_ca.cert.subject.rfc4514_string(),
+            certificate_serial=customer.cert.serial_number,
+            used_totp=session.used_totp if session is not None else None,
+            authenticated_at=session.authenticated_at if session is not None else None,
+            ip=actor.ip, user_agent=actor.user_agent)
+        unsigned = pdf.render_frozen(frozen, evidence)
+        earlier = []
+    else:  # the file the previous signatory signed
+        unsigned = storage.get(state.steps[-1].file_key)
+        earlier = signatures.signer_certificates(unsigned)
     # One set of CRLs and OCSP answers, fresh now, for every certificate in the ceremony.
-    revocation = trust.revocation([customer.cert, auth.signing_ca.cert, auth.tsa.cert,
-                                   auth.seal.cert], now)
+    revocation = trust.revocation([customer.cert, *earlier, auth.signing_ca.cert,
+                                   auth.tsa.cert, auth.seal.cert], now)
+    signed = signatures.sign_as_customer(
+        unsigned, pades.credential_signer(customer, auth.chain(customer.cert)),
+        name=confirmation.name, timestamper=trust.timestamper(),
+        trust_roots=trust.trust_roots(), revocation=revocation,
+        allow_fetching=trust.external_tsa(), compact=not trust.external_tsa(),
+        position=position)
+    if position < len(frozen.signatories):
+        _check(signed, [customer.cert, *earlier, auth.tsa.cert], full=trust.external_tsa())
+        return signing_rounds.record_step(
+            prepared, signed, position, Signatory(confirmation.name, confirmation.function),
+            user, session, actor, customer.cert, now)
     with trust.seal() as seal:
-        signed = _sign_both(unsigned, customer, auth, seal, confirmation.name, revocation)
+        # every customer signature's validation data goes into the seal's revision
+        signed = countersign(signed, seal, revocation, earlier_certs=[
+            customer.cert, *earlier, *auth.chain(customer.cert)])
         seal_subject, seal_cert = seal.subject, pades.signer_chain(seal.signer)[0]
-    if trust.external_tsa() or not seal.ours:  # certificates from elsewhere: the full check
-        problems = validation.confirm(signed, trust.trust_roots())
-    else:
-        problems = validation.check_own(signed, [customer.cert, seal_cert, auth.tsa.cert])
-    if problems:
-        raise pades.SigningError(f"the signed document does not validate: {problems}")
+    _check(signed, [customer.cert, *earlier, seal_cert, auth.tsa.cert],
+           full=trust.external_tsa() or not seal.ours)
+    people = [*state.steps, None]
+    signing_rounds.complete(prepared)
     return signed_copies.record(
         prepared, signed, method=SigningMethod.PORTAL, user=user, actor=actor,
-        signatory=Signatory(confirmation.name, confirmation.function),
+        signatory=Signatory(
+            ", ".join([s.name for s in people if s] + [confirmation.name])[:200],
+            "; ".join([s.function for s in people if s] + [confirmation.function])[:200]),
         signer_subject=customer.cert.subject.rfc4514_string(), seal_subject=seal_subject,
         issued=customer.cert, now=now)
+
+
+def _check(signed: bytes, certs: list[x509.Certificate], *, full: bool) -> None:
+    """Certificates from elsewhere get the full check; our own the quick one."""
+    problems = validation.confirm(signed, trust.trust_roots()) if full \
+        else validation.check_own(signed, certs)
+    if problems:
+        raise pades.SigningError(f"the signed document does not validate: {problems}")
 
 
 def check_signable(prepared: PreparedDocument) -> None:
@@ -126,18 +178,6 @@ def check_signable(prepared: PreparedDocument) -> None:
     changed = preparation.changes_since(prepared)
     if changed:
         raise preparation.DocumentChanged(changed)
-
-
-def _sign_both(unsigned: bytes, customer: pki.Credential, auth: pki.Authority, seal,
-               name: str, revocation: pades.Revocation) -> bytes:
-    signed = signatures.sign_as_customer(
-        unsigned, pades.credential_signer(customer, auth.chain(customer.cert)), name=name,
-        timestamper=trust.timestamper(), trust_roots=trust.trust_roots(),
-        revocation=revocation, allow_fetching=trust.external_tsa(),
-        compact=not trust.external_tsa())
-    # the customer's validation data goes into the seal's revision
-    return countersign(signed, seal, revocation,
-                       earlier_certs=[customer.cert, *auth.chain(customer.cert)])
 
 
 def countersign(signed: bytes, seal: trust.Seal, revocation: pades.Revocation,

@@ -18,7 +18,7 @@ from flask import current_app
 
 from portal.services.encryption import app_keyring
 
-KINDS = ("prepared", "signed")
+KINDS = ("prepared", "signed", "partial")  # partial: signed by some of several signatories
 
 
 class StorageError(RuntimeError):

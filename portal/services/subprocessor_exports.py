@@ -34,6 +34,7 @@ def as_dict(sp: SubProcessor, names: dict[str, str],
         "transfer_basis": sp.transfer_basis or None, "status": sp.status,
         "active_since": sp.active_since.isoformat() if sp.active_since else None,
         "pending_changes": (pending or {}).get(sp.id, []),
+        "activity_en": sp.activity_en or None,  # what it does, in English when written
     }
 
 
@@ -66,7 +67,8 @@ def as_csv(subprocessors: list[SubProcessor]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "legal_entity", "activity", "services", "countries", "outside_eea",
-                     "transfer_basis", "status", "active_since", "pending_changes"])
+                     "transfer_basis", "status", "active_since", "pending_changes",
+                     "activity_en"])
     for sp in subprocessors:
         changes = "; ".join(
             " ".join([c["change"], c["effective_on"], *c.get("new_countries", [])])
@@ -75,7 +77,8 @@ def as_csv(subprocessors: list[SubProcessor]) -> str:
             sp.name, sp.legal_entity, sp.activity,
             "; ".join(names.get(k, k) for k in sp.services), " ".join(sp.countries),
             "yes" if sp.outside_eea else "no", sp.transfer_basis,
-            sp.status, sp.active_since.isoformat() if sp.active_since else "", changes)])
+            sp.status, sp.active_since.isoformat() if sp.active_since else "", changes,
+            sp.activity_en)])
     return out.getvalue()
 
 
@@ -119,8 +122,12 @@ def _atom(items: list[Announcement], links: FeedLinks, author: str) -> str:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=ann.kind, label=kind)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=links.entry(ann))
         summary = [f"Ingangsdatum: {dutch_date(ann.effective_on)}.", f"Reden: {ann.reason}"]
+        if ann.reason_en:
+            summary.append(f"Reason: {ann.reason_en}")
         if ann.withdrawn_at:
             summary.append(f"Ingetrokken: {ann.withdrawal_reason}")
+            if ann.withdrawal_reason_en:
+                summary.append(f"Withdrawn: {ann.withdrawal_reason_en}")
         if ann.kind == ChangeKind.COUNTRIES:
             summary.insert(0, "Nieuwe landen: " + ", ".join(ann.new_countries) + ".")
         _sub(entry, "summary", " ".join(summary))

@@ -50,6 +50,7 @@ class SubProcessorData:
     services: tuple[str, ...]
     countries: tuple[str, ...]
     transfer_basis: str = ""
+    activity_en: str = ""  # optional: shown to English readers instead of the Dutch
 
 
 def parse_countries(text: str) -> tuple[str, ...]:
@@ -119,6 +120,7 @@ def create_active(data: SubProcessorData, since: date, actor: Actor) -> SubProce
     if problems:
         raise ServiceErrors(problems)
     sp = SubProcessor(name=data.name, legal_entity=data.legal_entity, activity=data.activity,
+                      activity_en=data.activity_en.strip(),
                       services_json=json.dumps(list(data.services)),
                       countries_json=json.dumps(list(data.countries)),
                       transfer_basis=data.transfer_basis if outside_eea(data.countries) else "",
@@ -143,6 +145,10 @@ def check_data(data: SubProcessorData | None) -> list[tuple[str, str]]:
             problems.append((field, _("Use at most %(n)d characters.", n=limit)))
         elif (message := printable.problem(value)) is not None:  # it is printed in the PDF
             problems.append((field, message))
+    if len(data.activity_en) > 500:  # optional, otherwise as the Dutch
+        problems.append(("activity_en", _("Use at most %(n)d characters.", n=500)))
+    elif (message := printable.problem(data.activity_en)) is not None:
+        problems.append(("activity_en", message))
     if data.name.strip() and data.name.strip().lower() in {
             sp.name.lower() for sp in register()}:
         problems.append(("name", _("A sub-processor with this name is already in the register.")))

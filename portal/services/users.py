@@ -7,52 +7,72 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import CUSTOMER_ROLES, STAFF_ROLES, Organization, Role, User
+from portal.models import STAFF_ROLES, CustomerRole, Organization, Permission, Role, User
 from portal.services import ServiceError, audit, sessions
 from portal.services.context import Actor
 
 
-def _check_may_manage(manager: User, target: User, new_role: Role | None = None) -> None:
+def _check_may_manage(manager: User, target: User, staff_role: Role | None = None) -> None:
     if target.id == manager.id:
         raise ServiceError(_("You cannot change your own role or access."))
     if target.is_staff:
-        allowed = manager.is_staff_admin and (new_role is None or new_role in STAFF_ROLES)
-    elif manager.is_owner:
-        allowed = target.organization_id == manager.organization_id and (
-            new_role is None or new_role in CUSTOMER_ROLES)
+        allowed = manager.is_staff_admin and (staff_role is None or staff_role in STAFF_ROLES)
+    elif manager.is_customer:
+        allowed = manager.can(Permission.MANAGE_USERS) and \
+            target.organization_id == manager.organization_id and staff_role is None
     else:
-        allowed = manager.is_staff and (new_role is None or new_role in CUSTOMER_ROLES)
+        allowed = manager.is_staff and staff_role is None
     if not allowed:
         raise ServiceError(_("You may not change this person's role or access."))
 
 
-def _active_owner_count(organization_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(User).where(
-        User.organization_id == organization_id, User.role == Role.CUSTOMER_OWNER,
-        User.active.is_(True),
-    ))
-
-
-def _keeps_an_owner(target: User, new_role: Role | None, active: bool) -> None:
-    losing_owner = target.role == Role.CUSTOMER_OWNER and target.active and (
-        not active or (new_role is not None and new_role != Role.CUSTOMER_OWNER))
-    if losing_owner and _active_owner_count(target.organization_id) <= 1:
+def _keeps_an_owner(target: User, roles: frozenset[CustomerRole], active: bool) -> None:
+    """At least one active owner always remains. The organization's row is locked first, so
+    two owners removing each other at once cannot both succeed."""
+    if not (target.is_owner and target.active) or (active and CustomerRole.OWNER in roles):
+        return
+    db.session.scalar(select(Organization.id).where(
+        Organization.id == target.organization_id).with_for_update())
+    owners = db.session.scalar(select(func.count()).select_from(User).where(
+        User.organization_id == target.organization_id, User.is_owner.is_(True),
+        User.active.is_(True)))
+    if owners <= 1:
         raise ServiceError(_("An organization needs at least one active owner. Make someone "
-                             "else owner first."))
+                             "else owner first."), field="roles")
 
 
-def change_role(target: User, role: Role, actor: Actor) -> None:
-    """Change a role; it applies from the target's next request."""
+def set_roles(target: User, roles, actor: Actor) -> None:
+    """Give a customer's person exactly ``roles``; it applies from their next request."""
+    roles = frozenset(CustomerRole(r) for r in roles) - {CustomerRole.MEMBER}
+    if not target.is_customer:
+        raise ServiceError(_("You may not change this person's role or access."))
+    old = target.customer_roles - {CustomerRole.MEMBER}
+    if roles == old:
+        return
+    _check_may_manage(actor.user, target)
+    _keeps_an_owner(target, roles, target.active)
+    target.customer_roles = roles
+    audit.record("user.role_changed", actor=actor, organization=target.organization_id,
+                 obj=target, details={"from": role_names(old), "to": role_names(roles)})
+    db.session.commit()
+
+
+def change_staff_role(target: User, role: Role, actor: Actor) -> None:
+    """Make a staff member an administrator or not."""
     if role == target.role:
         return
     _check_may_manage(actor.user, target, role)
-    if target.is_customer:
-        _keeps_an_owner(target, role, target.active)
     old = target.role
     target.role = role
-    audit.record("user.role_changed", actor=actor, organization=target.organization_id,
-                 obj=target, details={"from": old.value, "to": role.value})
+    audit.record("user.role_changed", actor=actor, obj=target,
+                 details={"from": old.value, "to": role.value})
     db.session.commit()
+
+
+def role_names(roles) -> str:
+    """Roles as stored in the audit log: fixed order, comma-separated ("member" for none)."""
+    held = [r.value for r in CustomerRole if r in roles and r != CustomerRole.MEMBER]
+    return ",".join(held) or CustomerRole.MEMBER.value
 
 
 def set_active(target: User, active: bool, actor: Actor) -> None:
@@ -61,7 +81,7 @@ def set_active(target: User, active: bool, actor: Actor) -> None:
         return
     _check_may_manage(actor.user, target)
     if target.is_customer:
-        _keeps_an_owner(target, None, active)
+        _keeps_an_owner(target, target.customer_roles, active)
     target.active = active
     ended = 0 if active else sessions.revoke_all(target, reason="deactivated")
     audit.record("user.activated" if active else "user.deactivated", actor=actor,
@@ -95,3 +115,8 @@ def active_staff_admins() -> list[User]:
     return list(db.session.scalars(
         select(User).where(User.role == Role.STAFF_ADMIN, User.active.is_(True))
         .execution_options(unscoped=True)))
+
+
+def holding(organization: Organization, permission: Permission) -> list[User]:
+    """The organization's active people who hold ``permission`` (e.g. who receive notices)."""
+    return [u for u in organization.users if u.active and u.can(permission)]

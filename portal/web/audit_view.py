@@ -7,12 +7,13 @@ import json
 
 from flask_babel import lazy_gettext as _l
 
-from portal.labels import OBJECT_LABELS, ROLE_LABELS
+from portal.labels import CUSTOMER_ROLE_LABELS, OBJECT_LABELS, ROLE_LABELS
 
 LABELS = {
     "document": _l("Document"), "revision": _l("Revision"), "version": _l("Version"),
     "template": _l("Agreement version"), "signatory": _l("Signatory"), "method": _l("Method"),
-    "email": _l("E-mail address"), "name": _l("Name"), "role": _l("Role"),
+    "email": _l("E-mail address"), "name": _l("Name"), "role": _l("Role"), "roles": _l("Roles"),
+    "position": _l("Signatory number"), "signed": _l("Signatures so far"),
     "page": _l("Page"), "path": _l("Page"), "status": _l("Status"), "reason": _l("Reason"),
     "resolution": _l("Outcome"), "subprocessor": _l("Sub-processor"),
     "effective_on": _l("Effective"), "countries": _l("Countries"), "period": _l("Month"),
@@ -49,8 +50,10 @@ def details(event) -> list[tuple[str, str]]:
 def _value(key: str, value) -> str:
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
-    if key == "role":
-        return str(ROLE_LABELS.get(value, value))
+    words = {**ROLE_LABELS, **CUSTOMER_ROLE_LABELS}
+    if key in ("role", "roles", "from", "to") and isinstance(value, str) \
+            and all(part in words for part in value.split(",")):
+        return ", ".join(str(words[part]) for part in value.split(","))
     if key in ("sha256", "previous_sha256") and isinstance(value, str):
         return value[:16] + "…"
     if key == "changes" and isinstance(value, list):

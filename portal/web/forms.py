@@ -7,13 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectMultipleField, StringField
+from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.labels import ROLE_CHOICE_LABELS
-from portal.models import Role
+from portal.labels import CUSTOMER_ROLE_LABELS, ROLE_CHOICE_LABELS, ROLE_DESCRIPTIONS
+from portal.models import CustomerRole, Role
 from portal.services import ServiceError
 from portal.services.audit import EventFilter
 
@@ -29,10 +29,29 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-CUSTOMER_ROLE_CHOICES = [SelectChoice(role.value, ROLE_CHOICE_LABELS[role])
-                         for role in (Role.CUSTOMER_MEMBER, Role.CUSTOMER_OWNER)]
+CUSTOMER_ROLE_CHOICES = [
+    SelectChoice(role.value, _l("%(role)s: %(what)s", role=CUSTOMER_ROLE_LABELS[role],
+                                what=ROLE_DESCRIPTIONS[role]))
+    for role in (CustomerRole.OWNER, CustomerRole.SIGNATORY, CustomerRole.PRIVACY_CONTACT)]
 STAFF_ROLE_CHOICES = [SelectChoice(role.value, ROLE_CHOICE_LABELS[role])
                       for role in (Role.STAFF, Role.STAFF_ADMIN)]
+
+
+def roles_field() -> MultiCheckboxField:
+    """A customer's person's roles; none ticked makes a member, who reads only."""
+    return MultiCheckboxField(
+        _l("Roles"), choices=CUSTOMER_ROLE_CHOICES, validate_choice=True,
+        description=_l("Tick what this person does; one person may hold several roles. "
+                       "With none ticked they are a member: they read the agreement, its "
+                       "choices and its history."))
+
+
+class RolesForm(FlaskForm):
+    roles = roles_field()
+
+
+class StaffRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=STAFF_ROLE_CHOICES)
 
 
 def apply_error(form, error: ServiceError) -> None:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import login_manager
+from portal.models import Permission
 from portal.services import sessions
 from portal.web.context import current_session
 from portal.web.responses import is_safe_next
@@ -30,7 +31,12 @@ def _guard(check):
 
 login_required = _guard(lambda user: True)
 customer_required = _guard(lambda user: user.is_customer)
-owner_required = _guard(lambda user: user.is_owner)
+
+
+def permission_required(permission: Permission):
+    """A customer's person whose roles grant ``permission`` (portal.models.GRANTS)."""
+    return _guard(lambda user: user.can(permission))
+
 staff_required = _guard(lambda user: user.is_staff)
 staff_admin_required = _guard(lambda user: user.is_staff_admin)
 

@@ -1,5 +1,5 @@
-"""Rate limits per IP: one shared over the sign-in forms, one over verify uploads, one over
-the public timestamp server."""
+"""Rate limits per IP: one shared over the sign-in forms (and the public register's subscription
+form), one over verify uploads, one over the public timestamp server."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from portal.database import storage_uri
 AUTH_ENDPOINTS = frozenset({
     "auth.login", "auth.second_factor", "auth.forgot_password", "auth.reset_password",
     "auth.accept_invitation", "auth.confirm",
+    # the public register's e-mail subscription: each request sends someone an e-mail
+    "subprocessors.subscribe", "subprocessors.confirm_subscription",
 })
 
 AUTH_LIMIT = ApplicationLimit(

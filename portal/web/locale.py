@@ -76,4 +76,4 @@ def install_template_gettext(env) -> None:
 
 
 def template_filters() -> dict:
-    return {"local_time": local_time, "local_date": local_date}
+    return {"local_time": local_time, "local_date": local_date, "roles": labels.roles_text}

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from portal.models import Invitation, Organization, Role, User
 from portal.services import ServiceError, invitations, users
 from portal.web.context import current_actor
-from portal.web.forms import ActionForm, apply_error
+from portal.web.forms import ActionForm, RolesForm, StaffRoleForm, apply_error
 
 
 def invite(organization: Organization | None, form) -> bool:
@@ -21,9 +21,13 @@ def invite(organization: Organization | None, form) -> bool:
     refusal shown at the form's fields, when nothing was sent."""
     if not form.validate_on_submit():
         return False
+    if organization is None:
+        role, roles = Role(form.role.data), ()
+    else:
+        role, roles = Role.CUSTOMER, form.roles.data
     try:
-        invitations.invite(organization, form.email.data, form.name.data, Role(form.role.data),
-                           current_actor())
+        invitations.invite(organization, form.email.data, form.name.data, role,
+                           current_actor(), roles=roles)
     except ServiceError as error:
         apply_error(form, error)
         return False
@@ -40,10 +44,19 @@ def _run(action, success: str) -> None:
         flash(success, "success")
 
 
-def change_role(target: User, form) -> None:
-    if form.validate_on_submit():
-        _run(lambda: users.change_role(target, Role(form.role.data), current_actor()),
-             _("The role of %(name)s has been changed.", name=target.name))
+def change_role(target: User) -> None:
+    """A customer's person's roles (RolesForm) or a staff member's role (RoleChangeForm)."""
+    form = StaffRoleForm() if target.is_staff else RolesForm()
+    if not form.validate_on_submit():
+        flash(_("The roles could not be changed: choose from the list."), "error")
+        return
+
+    def change():
+        if target.is_staff:
+            users.change_staff_role(target, Role(form.role.data), current_actor())
+        else:
+            users.set_roles(target, form.roles.data, current_actor())
+    _run(change, _("The roles of %(name)s have been changed.", name=target.name))
 
 
 def set_active(target: User) -> None:

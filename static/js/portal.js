@@ -41,7 +41,8 @@
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) { return; }
-      var button = form.querySelector("button[type=submit][data-busy-label]");
+      var button = event.submitter && event.submitter.hasAttribute("data-busy-label")
+        ? event.submitter : form.querySelector("button[type=submit][data-busy-label]");
       if (!button) { return; }
       if (form.dataset.submitted) { event.preventDefault(); return; }
       form.dataset.submitted = "1";
@@ -51,6 +52,33 @@
       if (status) { status.hidden = false; }
     });
   });
+
+  // A notice run in progress: refresh its progress section until it is done.
+  var progress = document.querySelector("[data-progress-url][data-running]");
+  if (progress && window.fetch && window.DOMParser) {
+    var poll = window.setInterval(function () {
+      window.fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .getElementById(progress.id);
+          if (!fresh) { return; }
+          var text = progress.querySelector("[role=status]");
+          var freshText = fresh.querySelector("[role=status]");
+          var bar = progress.querySelector("progress");
+          var freshBar = fresh.querySelector("progress");
+          if (bar && freshBar) { bar.max = freshBar.max; bar.value = freshBar.value; }
+          if (text && freshText && text.textContent !== freshText.textContent) {
+            text.textContent = freshText.textContent;
+          }
+          if (!fresh.hasAttribute("data-running")) {
+            window.clearInterval(poll);
+            progress.innerHTML = fresh.innerHTML;  // the retry button, if anything failed
+          }
+        })
+        .catch(function () { window.clearInterval(poll); });
+    }, 3000);
+  }
 
   // Copy recovery codes.
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
@@ -101,4 +129,26 @@
     if (event.target.hasAttribute("data-sensitive")) { updateAck(); }
   });
   updateAck();
+})();
+
+// Announcing a sub-processor change: show only the parts of the form for the chosen kind of
+// change (each part lists its kinds in data-kinds); without this file every part is shown,
+// with a note saying which is for what.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-kind-form]");
+  if (!form) { return; }
+  var parts = form.querySelectorAll("[data-kinds]");
+  function update() {
+    var chosen = form.querySelector("input[name=kind]:checked");
+    parts.forEach(function (part) {
+      part.hidden = !!chosen &&
+        part.getAttribute("data-kinds").split(" ").indexOf(chosen.value) < 0;
+    });
+  }
+  form.querySelectorAll("[data-kind-note]").forEach(function (note) { note.hidden = true; });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "kind") { update(); }
+  });
+  update();
 })();

@@ -63,11 +63,12 @@ def _build_world(customer, create_staff, create_revision) -> dict:
         data=subprocessors.SubProcessorData("Postbode", "Postbode B.V.", "Mail", ("email",),
                                             ("NL",)))
     notifications.create_notices(ann.id)
-    objections.submit(org, ann, "Liever geen nieuwe partij.", Actor(user=owner))
+    objection = objections.submit(org, ann, "Liever geen nieuwe partij.", Actor(user=owner))
     prepared = preparation.prepare(org, owner, actor)
     signing.sign(prepared, signing.Confirmation(
         prepared.signatory_name, prepared.signatory_function, True), owner, None, actor)
     world = {"org": org.id, "ann": ann.id, "public_id": prepared.public_id,
+             "objection": objection.id,
              "owner": owner.email, "staff": staff.email, "staff_totp": staff.totp_plain}
     db.session.commit()
     return world
@@ -117,7 +118,8 @@ def test_main_pages_have_no_serious_accessibility_violations(world, live_server,
     check(page, ["/", "/agreement/", "/agreement/choices", "/agreement/preview",
                  "/agreement/history", "/agreement/standard", "/agreement/signed",
                  "/agreement/signed/1", "/agreement/signed/1/report", "/agreement/sign/own",
-                 "/agreement/subprocessors", "/organization/", "/organization/audit",
+                 "/agreement/subprocessors", f"/agreement/objections/{world['objection']}",
+                 "/organization/", "/organization/audit",
                  "/account/", "/account/password", "/account/two-factor", "/account/sessions"])
     context.close()
     context = browser.new_context(bypass_csp=True, locale="nl-NL")

@@ -229,6 +229,9 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     expect(staff.locator("#effective_on")).to_have_value(
         (utcnow().date() + timedelta(days=app.config["SUBPROCESSOR_NOTICE_DAYS"])).isoformat())
     staff.check("#kind-add")
+    # only the parts for an addition show (the script hides the others)
+    expect(staff.locator("#new_countries")).to_be_hidden()
+    expect(staff.locator("#subprocessor")).to_be_hidden()
     staff.fill("#name", "Postbode Mail")
     staff.fill("#legal_entity", "Postbode Mail B.V., Utrecht")
     staff.fill("#activity", "Verzenden van e-mail")
@@ -236,6 +239,11 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
     staff.fill("#countries", "NL")
     staff.fill("#reason", "Betere aflevering van e-mail bij grote ontvangers.")
     shots(staff, "staff-announce")
+    button(staff, "Bekijk wie bericht krijgt").click()  # first: whom it reaches
+    expect(staff.locator("#preview")).to_contain_text("1 klant gebruikt een dienst")
+    expect(staff.locator("#preview")).to_be_focused()
+    expect(staff.locator("#name")).to_have_value("Postbode Mail")
+    shots(staff, "staff-announce-preview")
     button(staff, "Aankondigen").click()
     staff.wait_for_url(re.compile(rf"^{re.escape(base)}/staff/announcements/\d+$"))
     announcement_id = int(staff.url.rsplit("/", 1)[1])
@@ -245,7 +253,7 @@ def _journey(app, admin, base, staff, owner, new_page, mailbox, task_worker, sho
         ann = db.session.get(Announcement, announcement_id)
         return ann.notified_at is not None and count(
             Notice, Notice.announcement_id == announcement_id,
-            Notice.organization_id == org_id) == 1
+            Notice.organization_id == org_id, Notice.mailed_at.is_not(None)) == 1
 
     task_worker(lambda: read(notified))
     assert "Postbode Mail" in mailbox.text(mailbox.last(OWNER_EMAIL))

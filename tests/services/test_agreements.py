@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.documents.contract import BUNDLED, Contact, Signatory, load_toml
 from portal.extensions import db
-from portal.models import AgreementTemplate, AuditEvent, ChoiceRevision, Role
+from portal.models import AgreementTemplate, AuditEvent, ChoiceRevision
 from portal.services import ServiceErrors, agreements, choice_exports
 from portal.services.context import Actor
-from tests.factories import make_org, make_revision, make_user, valid_choices
+from tests.factories import ALL_ROLES, make_org, make_revision, make_user, valid_choices
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_unknown_items_are_refused(db):
 
 
 def test_each_save_adds_a_revision_and_identical_saves_add_none(org):
-    owner = make_user(org, Role.CUSTOMER_OWNER)
+    owner = make_user(org, ALL_ROLES)
     first = make_revision(org, owner)
     assert first.number == 1 and first.author_label == owner.email
     assert make_revision(org, owner) is None
@@ -168,3 +168,19 @@ def test_document_uses_the_revisions_template_and_the_organization(org):
     doc = agreements.document(org, rev)
     assert doc.parties[1].name == "Keuze B.V." and doc.parties[1].kvk_number == org.kvk_number
     assert isinstance(db.session.get(AgreementTemplate, rev.template_id).sha256, str)
+
+
+def test_a_second_signatory_needs_a_name_a_title_and_authority_and_must_be_someone_else(db):
+    half = _problems(co_signatories=(Signatory("Femke de Wit", "", ""),))
+    assert set(half) >= {"second_function", "second_authority"}
+    twice = _problems(co_signatories=(Signatory("Petra Jansen", "Directeur", "director"),))
+    assert "iemand anders" in twice["second_name"]
+    assert _problems(co_signatories=(Signatory("Femke de Wit", "FG", "proxy"),)) == {}
+
+
+def test_the_agreement_names_several_signatories_in_their_order(org):
+    rev = make_revision(org, co_signatories=(Signatory("Femke de Wit", "FG", "proxy"),))
+    details = dict((d.label, d.value) for d in agreements.document(org, rev).details)
+    assert details["Ondertekenaars namens Verwerkingsverantwoordelijke, in deze volgorde"] == (
+        "1. Petra Jansen, Directeur, bestuurder, als zodanig bevoegd volgens het "
+        "Handelsregister; 2. Femke de Wit, FG, gevolmachtigde van een bevoegd bestuurder")

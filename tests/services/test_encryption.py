@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import OutboxMessage, Role, User
+from portal.models import OutboxMessage, User
 from portal.services import agreements, mail, preparation, twofactor
 from portal.services.context import cli_actor
 from portal.services.encryption import Keyring, KeyringError, new_key_spec
+from tests.factories import ALL_ROLES
 
 
 def test_round_trip_and_tamper_detection():
@@ -47,7 +48,7 @@ def test_malformed_keyring_is_refused(spec):
 def test_cli_rotates_totp_secrets_to_a_new_key(app, db, runner, create_org, create_user):
     old = new_key_spec("old")
     app.config["ENCRYPTION_KEYS"] = old
-    user = create_user(create_org(), Role.CUSTOMER_OWNER, totp=True)
+    user = create_user(create_org(), ALL_ROLES, totp=True)
     secret = user.totp_plain
     db.session.commit()  # the command reads the database
     # restarted with a new key in front of the old one

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Heartbeat, Role, StaffAlert, utcnow
 from portal.services import audit, mail, monitoring
 from portal.services.context import cli_actor
+from tests.factories import ALL_ROLES
 from tests.helpers import csrf_token
 from tests.services.test_audit import _disable_append_only
 
@@ -52,7 +53,7 @@ def test_a_broken_audit_chain_alerts_staff_once_until_acknowledged(
 def test_a_burst_of_failed_sign_ins_alerts_staff(app, db, client, create_org, create_user,
                                                  task_worker):
     app.config.update(ALERT_FAILED_SIGN_INS=3)
-    user = create_user(create_org(), Role.CUSTOMER_OWNER)
+    user = create_user(create_org(), ALL_ROLES)
     for _ in range(3):
         client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email,
                                     "password": "niet het wachtwoord"})

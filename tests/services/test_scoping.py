@@ -10,16 +10,16 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import ChoiceRevision, Organization, OrgOwned, Role, User, scoping
+from portal.models import ChoiceRevision, Organization, OrgOwned, User, scoping
 from portal.models.base import Base
-from tests.factories import make_org, make_revision, make_user
+from tests.factories import ALL_ROLES, make_org, make_revision, make_user
 from tests.helpers import AuthActions
 
 
 def _two_customers():
     own, other = make_org("Eigen B.V."), make_org("Ander B.V.")
-    mine = make_user(own, Role.CUSTOMER_OWNER, email="mine@example.com")
-    theirs = make_user(other, Role.CUSTOMER_OWNER, email="theirs@example.com")
+    mine = make_user(own, ALL_ROLES, email="mine@example.com")
+    theirs = make_user(other, ALL_ROLES, email="theirs@example.com")
     make_revision(own)
     make_revision(other)
     db.session.commit()
@@ -100,7 +100,7 @@ def test_a_customer_request_is_scoped_and_leaves_no_scope_behind(app):
 
 
 def test_a_customer_account_without_an_organization_sees_nothing(db, auth):
-    stray = make_user(None, Role.CUSTOMER_OWNER)  # cannot happen through the portal; fail closed
+    stray = make_user(None, ALL_ROLES)  # cannot happen through the portal; fail closed
     auth.login(stray.email)
     assert auth.client.get("/organization/").status_code == 403
     assert auth.client.get("/agreement/signed").status_code == 403

@@ -9,7 +9,15 @@ import feedparser
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import Announcement, AuditEvent, Notice, Role, SubProcessor, utcnow
+from portal.models import (
+    Announcement,
+    AuditEvent,
+    Notice,
+    RegisterMailing,
+    Role,
+    SubProcessor,
+    utcnow,
+)
 from portal.services import (
     ServiceError,
     announcements,
@@ -17,9 +25,10 @@ from portal.services import (
     notifications,
     objections,
     subprocessors,
+    subscriptions,
 )
 from portal.services.context import Actor
-from tests.factories import make_org, make_revision, make_staff, make_user, valid_choices
+from tests.factories import ALL_ROLES, make_org, make_revision, make_staff, make_user, valid_choices
 
 ACTOR = Actor(label_override="test")
 DATA = subprocessors.SubProcessorData(
@@ -130,7 +139,7 @@ def test_changes_take_effect_on_their_date_once(db):
 
 def _affected_org(name="Mail B.V."):
     org = make_org(name)
-    owner = make_user(org, Role.CUSTOMER_OWNER)
+    owner = make_user(org, ALL_ROLES)
     make_revision(org, selected={**valid_choices().selected, "services": ("email",)})
     return org, owner
 
@@ -324,3 +333,62 @@ def test_a_withdrawn_announcement_never_takes_effect_and_customers_are_told(db, 
     mail.drain()
     subjects = [m["Subject"] for m in mailbox.to(owner_email)]
     assert any("trekt" in s or "withdraw" in s for s in subjects), subjects
+
+
+# --- English texts beside the Dutch (issue 14, point 5) ----------------------------------
+
+def test_an_english_subscriber_gets_the_english_reason(db, mailbox, task_worker):
+    visitor = Actor(ip="192.0.2.7")
+    for email, locale in (("lezer@example.nl", "nl"), ("reader@example.com", "en")):
+        subscriptions.subscribe(email, locale, visitor)
+        token = mailbox.link(email, "/subprocessors/confirm/").rsplit("/", 1)[1]
+        subscriptions.confirm(token, visitor)
+    english_data = subprocessors.SubProcessorData(
+        **{**DATA.__dict__, "activity_en": "Sending e-mail"})
+    ann = add(english_data, reason_en="Better delivery")
+    task_worker(lambda: db.session.scalar(select(func.count()).select_from(RegisterMailing))
+                == 2)
+    mail.drain()
+    english = mailbox.text(mailbox.last("reader@example.com"))
+    assert "Reason: Better delivery" in english
+    assert "What Postbode Mail B.V. does: Sending e-mail." in english
+    dutch = mailbox.text(mailbox.last("lezer@example.nl"))
+    assert "Reden: Betere aflevering" in dutch and "Verzenden van e-mail" in dutch
+    announcements.withdraw(ann, "Toch niet nodig", ACTOR, reason_en="Not needed after all")
+    task_worker(lambda: db.session.scalar(select(func.count()).select_from(RegisterMailing))
+                == 4)
+    mail.drain()
+    assert "Reason: Not needed after all" in mailbox.text(mailbox.last("reader@example.com"))
+    assert "Reden: Toch niet nodig" in mailbox.text(mailbox.last("lezer@example.nl"))
+
+
+def test_english_customers_read_the_english_texts_and_fall_back_to_the_dutch(db, mailbox):
+    org, owner = _affected_org("Klant B.V.")
+    reader = make_user(org, ALL_ROLES, email="reader@klant.nl", locale="en")
+    dutch_address, english_address = owner.email, reader.email
+    english_data = subprocessors.SubProcessorData(
+        **{**DATA.__dict__, "activity_en": "Sending e-mail"})
+    ann = add(english_data, reason_en="Better delivery")
+    notifications.create_notices(ann.id)  # what the queued tasks do
+    notifications.send_notice_mails(ann.id, [org.id])
+    english = mailbox.text(mailbox.last(english_address))
+    assert "What Postbode Mail B.V. does: Sending e-mail." in english
+    assert "Reason: Better delivery" in english
+    dutch = mailbox.text(mailbox.last(dutch_address))
+    assert "Wat Postbode Mail B.V. doet: Verzenden van e-mail." in dutch
+    assert "Reden: Betere aflevering" in dutch
+    # without English, English readers read the Dutch
+    announcements.withdraw(ann, "Toch niet nodig", ACTOR)
+    notifications.send_withdrawal_mails(ann.id, [org.id])
+    assert "Reason: Toch niet nodig" in mailbox.text(mailbox.last(english_address))
+
+
+def test_the_english_texts_are_optional_and_checked_like_the_dutch(db):
+    plain = add()
+    assert (plain.reason_en, plain.subprocessor.activity_en) == ("", "")
+    with pytest.raises(ServiceError) as refused:
+        add(subprocessors.SubProcessorData(**{**DATA.__dict__, "name": "Ander",
+                                              "activity_en": "x" * 501}),
+            reason_en="y" * (announcements.REASON_MAX + 1))
+    assert {field for field, _message in refused.value.problems} == {"activity_en",
+                                                                      "reason_en"}

@@ -37,7 +37,7 @@ from portal.models import (
 from portal.services import announcements, notifications, storage, subprocessors
 from portal.services.context import Actor
 from tests.documents.tools import pdf_text
-from tests.factories import PASSWORD, valid_choices
+from tests.factories import ALL_ROLES, PASSWORD, valid_choices
 from tests.helpers import AuthActions, Mailbox
 from tests.views.test_signing import _own_signature, _prepared_id
 
@@ -144,8 +144,7 @@ def test_customer_details_and_names_show_as_text_in_pages_and_invitations(auth, 
     assert accepted.status_code == 302, accepted.get_data(as_text=True)[:3000]
     assert_escaped(owner.client.get("/").get_data(as_text=True), evil("accepted"), evil("org"),
                    where="dashboard with the welcome message")
-    owner.post("/organization/invite", {"name": evil("colleague"), "email": "collega@klant.nl",
-                                        "role": "customer_member"},
+    owner.post("/organization/invite", {"name": evil("colleague"), "email": "collega@klant.nl"},
                token_from="/organization/invite")
     assert_mail(mailbox.last("collega@klant.nl"), evil("colleague"), evil("accepted"),
                 evil("org"))
@@ -181,7 +180,7 @@ AGREEMENT_TEXT = {
 def test_agreement_choices_show_as_text_for_customer_and_staff(app, auth, create_org,
                                                                create_user, create_staff):
     org = create_org("Klant B.V.")
-    owner = create_user(org, Role.CUSTOMER_OWNER)
+    owner = create_user(org, ALL_ROLES)
     staff = create_staff()
     org_id = org.id
     auth.login_user(owner)
@@ -217,7 +216,7 @@ def _announce_form(**changes) -> dict:
 def test_subprocessor_objection_and_resolution_texts_show_as_text_in_pages_and_mails(
         app, db, create_org, create_user, create_staff, create_revision, mailbox):
     org = create_org(evil("org"))
-    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@klant.nl")
+    owner = create_user(org, ALL_ROLES, email="owner@klant.nl")
     create_revision(org, selected={**valid_choices().selected, "services": ("email",)})
     admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
     org_id = org.id
@@ -300,7 +299,7 @@ def test_pdf_prints_markup_literally_and_runs_no_typst_code(auth, create_org, cr
                                          "signatory", "function", "sp-name", "sp-activity")}
     texts["city"] = f"city {TYPST}"  # 100 characters at most
     org = create_org(texts["org"], address=texts["street"], city=texts["city"])
-    owner = create_user(org, Role.CUSTOMER_OWNER)
+    owner = create_user(org, ALL_ROLES)
     admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
     create_revision(org, selected={**valid_choices().selected,
                                    "data_categories": ("name_address", "other")},
@@ -378,8 +377,8 @@ SQL = ["' OR 1=1 --", "%' UNION SELECT password_hash FROM users --", "\\", "%", 
 def two_customers(create_org, create_user, create_staff):
     """The owners of Eigen B.V. and of Geheim B.V., a staff administrator and an announcement."""
     own, other = create_org("Eigen B.V."), create_org("Geheim B.V.")
-    owner = create_user(own, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
-    stranger = create_user(other, Role.CUSTOMER_OWNER, email="owner@geheim.nl")
+    owner = create_user(own, ALL_ROLES, email="owner@eigen.nl")
+    stranger = create_user(other, ALL_ROLES, email="owner@geheim.nl")
     admin = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
     announcements.announce(  # its objections can be filtered by status
         "add", reason="Nieuwe partner", actor=Actor(label_override="test"),
@@ -431,8 +430,7 @@ def test_nul_bytes_in_text_are_refused_not_a_server_error(app, db, two_customers
     posts = [
         (anonymous, "/login", {"email": "owner@eigen.nl\x00", "password": PASSWORD}),
         (customer, "/account/", {"name": "Nul\x00Byte", "locale": "nl"}),
-        (customer, "/organization/invite", {"name": "Nul\x00", "email": "nul@eigen.nl",
-                                            "role": "customer_member"}),
+        (customer, "/organization/invite", {"name": "Nul\x00", "email": "nul@eigen.nl"}),
         (staff, "/staff/customers/new", {
             "name": "Nul\x00 B.V.", "kvk_number": "12345678", "customer_number": "VX-9",
             "address": "a", "postal_code": "1234 AB", "city": "c", "country": "NL",
@@ -509,7 +507,7 @@ def test_download_names_are_safe_whatever_the_customer_number_holds(app, create_
                                                                     create_revision, path):
     # imported data, not through the form (which allows [A-Za-z0-9-])
     org = create_org(customer_number='..\\"a b;c\r')
-    user = create_user(org, Role.CUSTOMER_OWNER)
+    user = create_user(org, ALL_ROLES)
     create_revision(org, user)
     actions = client_for(app, user)
     if path == "prepared":

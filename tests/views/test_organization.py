@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import AuditEvent, Organization, Role, User, utcnow
+from portal.models import AuditEvent, CustomerRole, Organization, Role, User, utcnow
 from portal.services import mail
+from tests.factories import ALL_ROLES, MEMBER
 from tests.helpers import csrf_token
 
 
@@ -20,9 +21,9 @@ from tests.helpers import csrf_token
 def team(create_org, create_user):
     """An owner and a member of Eigen B.V., and the owner of another organization."""
     org, other = create_org("Eigen B.V."), create_org("Ander B.V.")
-    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@eigen.nl")
-    member = create_user(org, Role.CUSTOMER_MEMBER, email="member@eigen.nl")
-    stranger = create_user(other, Role.CUSTOMER_OWNER, email="owner@ander.nl")
+    owner = create_user(org, ALL_ROLES, email="owner@eigen.nl")
+    member = create_user(org, MEMBER, email="member@eigen.nl")
+    stranger = create_user(other, ALL_ROLES, email="owner@ander.nl")
     return owner, member, stranger
 
 
@@ -38,12 +39,12 @@ def test_member_sees_colleagues_but_no_management(auth, team):
 def test_owner_invites_a_colleague_who_joins_the_same_organization(client, auth, team, mailbox):
     owner, *_ = team
     auth.login(owner.email)
-    response = auth.post("/organization/invite", {"name": "Nina", "email": "nina@eigen.nl",
-                                                  "role": "customer_member"},
+    response = auth.post("/organization/invite", {"name": "Nina", "email": "nina@eigen.nl"},
                          token_from="/organization/invite")
     assert response.status_code == 302
     text = mailbox.text(mailbox.last("nina@eigen.nl"))
-    assert "Eigen B.V." in text and "als lid" in text and "ondertekent" not in text
+    assert "Eigen B.V." in text and "Lid: leest de overeenkomst" in text
+    assert "ondertekent" not in text and "Eigenaar" not in text
 
 
 NFC, NFD = "jürgen@eigen.nl", "ju\u0308rgen@eigen.nl"  # one address, two Unicode forms
@@ -54,16 +55,14 @@ def test_an_address_in_another_unicode_form_is_the_same_address(auth, client, te
     owner, *_ = team
     assert NFC != NFD
     auth.login(owner.email)
-    first = auth.post("/organization/invite", {"name": "Jürgen", "email": NFD,
-                                               "role": "customer_member"},
+    first = auth.post("/organization/invite", {"name": "Jürgen", "email": NFD},
                       token_from="/organization/invite")
     assert first.status_code == 302
     assert mailbox.to(NFC)  # stored and sent in the composed form
-    second = auth.post("/organization/invite", {"name": "Jürgen", "email": NFC,
-                                                "role": "customer_member"},
+    second = auth.post("/organization/invite", {"name": "Jürgen", "email": NFC},
                        token_from="/organization/invite").get_data(as_text=True)
     assert "nog een uitnodiging open" in second  # the same invitation, not a second one
-    jurgen = create_user(owner.organization, Role.CUSTOMER_MEMBER, email=NFC, name="Jürgen")
+    jurgen = create_user(owner.organization, MEMBER, email=NFC, name="Jürgen")
     assert auth.another().login(NFD).status_code == 302  # signs in typed either way
     client.post("/password/forgot", data={"csrf_token": csrf_token(client, "/password/forgot"),
                                           "email": NFD.upper()})
@@ -73,29 +72,26 @@ def test_an_address_in_another_unicode_form_is_the_same_address(auth, client, te
 def test_invite_form_keeps_input_and_explains_errors(auth, team, create_staff):
     owner, member, _ = team
     auth.login(owner.email)
-    page = auth.post("/organization/invite", {"name": "Dubbel", "email": member.email,
-                                              "role": "customer_member"},
+    page = auth.post("/organization/invite", {"name": "Dubbel", "email": member.email},
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'value="Dubbel"' in page and 'aria-invalid="true"' in page
-    page = auth.post("/organization/invite", {"name": "Fout", "email": "geen-adres",
-                                              "role": "customer_member"},
+    page = auth.post("/organization/invite", {"name": "Fout", "email": "geen-adres"},
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'value="geen-adres"' in page and 'aria-invalid="true"' in page
     # an address that already has an account elsewhere (Voxio staff, another customer) too
     staff = create_staff(Role.STAFF_ADMIN, email="beheer@voxio.nl")
-    page = auth.post("/organization/invite", {"name": "Beheer", "email": staff.email,
-                                              "role": "customer_member"},
+    page = auth.post("/organization/invite", {"name": "Beheer", "email": staff.email},
                      token_from="/organization/invite").get_data(as_text=True)
     assert 'aria-invalid="true"' in page and "al een account" in page
 
 
 def test_owner_cannot_remove_the_last_owner(db, auth, team, create_user):
     owner, _member, _ = team
-    second = create_user(owner.organization, Role.CUSTOMER_OWNER)
+    second = create_user(owner.organization, ALL_ROLES)
     other = auth.another()
     other.login(second.email)
-    other.post(f"/organization/members/{owner.id}/role", {"role": "customer_member"})
-    assert db.session.get(User, owner.id).role == Role.CUSTOMER_MEMBER
+    other.post(f"/organization/members/{owner.id}/role", {"roles": []})
+    assert db.session.get(User, owner.id).customer_roles == {CustomerRole.MEMBER}
     # now `second` is the last owner and cannot be demoted by anyone, nor deactivated
     auth.login(owner.email)
     assert auth.client.get("/organization/invite").status_code == 403
@@ -191,7 +187,7 @@ def test_owners_check_who_has_access_export_the_list_and_are_reminded_when_due(
     rows = list(csv.DictReader(io.StringIO(
         auth.client.get("/organization/access.csv").get_data(as_text=True))))
     assert {(r["email"], r["roles"], r["two_step"]) for r in rows} == {
-        (owner.email, "customer_owner", "off"), (member.email, "customer_member", "off")}
+        (owner.email, "owner,signatory,privacy_contact", "off"), (member.email, "member", "off")}
     assert runner.invoke(args=["access", "remind"]).output.startswith("reminded 0")
     # half a year on, the check is due: owners are reminded once, with the people listed
     db.session.execute(update(Organization).where(Organization.id == owner.organization_id)

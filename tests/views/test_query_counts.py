@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Role
-from tests.factories import make_org, make_revision, make_user
+from tests.factories import ALL_ROLES, make_org, make_revision, make_user
 
 
 @contextmanager
@@ -29,7 +29,7 @@ def counted():
 def _customers(n: int, start: int):
     for i in range(start, start + n):
         org = make_org(f"Klant {i:03d} B.V.")
-        make_user(org, Role.CUSTOMER_OWNER, email=f"owner{i}@example.com")
+        make_user(org, ALL_ROLES, email=f"owner{i}@example.com")
         make_revision(org)
     db.session.commit()
 
@@ -46,7 +46,7 @@ def test_staff_customer_list_and_dashboards_do_not_grow_with_customers(db, auth,
                                                                        create_staff):
     staff = create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
     _customers(3, 0)
-    owner = create_user(create_org("Eigen B.V."), Role.CUSTOMER_OWNER, email="eigen@example.com")
+    owner = create_user(create_org("Eigen B.V."), ALL_ROLES, email="eigen@example.com")
     staff_client, owner_client = auth, auth.another()
     staff_client.login_user(staff)
     owner_client.login_user(owner)

@@ -9,14 +9,13 @@ from flask import request
 
 from portal.app import create_app
 from portal.config import ConfigError, check_production, load
-from portal.models import Role
 from portal.services.encryption import new_key_spec
-from tests.factories import PASSWORD
+from tests.factories import ALL_ROLES, PASSWORD
 from tests.helpers import csrf_token, make_app
 
 
 def test_post_without_csrf_token_is_refused(client, create_org, create_user):
-    user = create_user(create_org(), Role.CUSTOMER_OWNER)
+    user = create_user(create_org(), ALL_ROLES)
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "formulier" in response.get_data(as_text=True) or \
@@ -26,7 +25,7 @@ def test_post_without_csrf_token_is_refused(client, create_org, create_user):
 
 def test_post_with_another_sessions_csrf_token_is_refused(app, client, auth, create_org,
                                                           create_user):
-    user = create_user(create_org(), Role.CUSTOMER_OWNER)
+    user = create_user(create_org(), ALL_ROLES)
     auth.login(user.email)
     foreign = csrf_token(app.test_client())
     response = client.post("/account/", data={"csrf_token": foreign, "name": "Overgenomen",
@@ -47,7 +46,7 @@ def _change_name(auth, **headers):
 ])
 def test_a_valid_csrf_token_from_another_site_is_refused(auth, create_org, create_user,
                                                          headers):
-    user = create_user(create_org(), Role.CUSTOMER_OWNER, name="Petra Jansen")
+    user = create_user(create_org(), ALL_ROLES, name="Petra Jansen")
     auth.login(user.email)
     response = _change_name(auth, **headers)
     assert response.status_code == 400
@@ -64,7 +63,7 @@ def test_a_valid_csrf_token_from_another_site_is_refused(auth, create_org, creat
 def test_a_valid_csrf_token_from_the_portal_itself_is_accepted(app, auth, create_org,
                                                                 create_user, headers):
     app.config["PUBLIC_URL"] = "http://127.0.0.1:5000"
-    user = create_user(create_org(), Role.CUSTOMER_OWNER, name="Petra Jansen")
+    user = create_user(create_org(), ALL_ROLES, name="Petra Jansen")
     auth.login(user.email)
     response = _change_name(auth, **headers)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -98,7 +97,7 @@ def test_templates_contain_no_inline_script_or_style(app):
 
 
 def test_session_cookie_is_httponly_and_samesite(auth, create_org, create_user):
-    user = create_user(create_org(), Role.CUSTOMER_OWNER)
+    user = create_user(create_org(), ALL_ROLES)
     response = auth.login(user.email)
     cookie = response.headers.get("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -36,7 +36,7 @@ from portal.services.context import Actor
 from portal.services.encryption import app_keyring
 from tests import trust_service
 from tests.documents.tools import body_words, pdf_text, pdfsig, qpdf_check
-from tests.factories import make_org, make_revision, make_user
+from tests.factories import ALL_ROLES, make_org, make_revision, make_user
 
 
 @pytest.fixture
@@ -258,7 +258,7 @@ def test_verify_page_checks_uploads(app, db, auth, people, client):
                              token_from="/verify", content_type="multipart/form-data")
     assert 'id="file-error"' in garbage.get_data(as_text=True)
     # A customer of another organization sees the same answer (the file tells it anyway).
-    stranger = make_user(make_org("Ander B.V."), Role.CUSTOMER_OWNER)
+    stranger = make_user(make_org("Ander B.V."), ALL_ROLES)
     other = auth.another()
     other.login_user(stranger)
     page = other.post("/verify", {"file": (io.BytesIO(signed), "x.pdf")}, token_from="/verify",

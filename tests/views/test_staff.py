@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEvent, Organization, Role, User
+from tests.factories import ALL_ROLES
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_plain_staff_cannot_touch_staff_accounts(db, auth, admin, create_staff):
 def test_staff_audit_log_filters_by_customer_and_verifies_chain(auth, admin, create_org,
                                                                 create_user):
     org = create_org("Gefilterd B.V.")
-    owner = create_user(org, Role.CUSTOMER_OWNER)
+    owner = create_user(org, ALL_ROLES)
     auth.another().login(owner.email)
     auth.login_user(admin)
     page = auth.client.get(f"/staff/audit?organization={owner.organization_id}")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import Announcement, Notice, Objection, Organization, Role, SubProcessor, utcnow
 from portal.services import agreements, announcements, mail, subprocessors
 from portal.services.context import Actor
-from tests.factories import valid_choices
+from tests.factories import ALL_ROLES, valid_choices
 from tests.helpers import AuthActions
 
 
@@ -19,7 +19,7 @@ def people(create_org, create_user, create_staff, create_revision):
     """The owner of Mail B.V. (e-mail only) and a staff administrator; one sub-processor is
     active (for web hosting)."""
     org = create_org("Mail B.V.")
-    owner = create_user(org, Role.CUSTOMER_OWNER, email="owner@mail.nl")
+    owner = create_user(org, ALL_ROLES, email="owner@mail.nl")
     create_revision(org, selected={**valid_choices().selected, "services": ("email",)})
     admin = create_staff(Role.STAFF_ADMIN, email="admin@voxio.nl")
     subprocessors.create_active(subprocessors.SubProcessorData(
@@ -70,9 +70,8 @@ def test_staff_announce_customers_object_staff_resolve(app, db, people, task_wor
     response = staff.post("/staff/subprocessors/announce", form,
                           token_from="/staff/subprocessors/announce")
     assert response.status_code == 302
-    task_worker(lambda: db.session.scalar(
-        select(Announcement.notified_at).execution_options(populate_existing=True))
-        is not None)
+    task_worker(lambda: db.session.scalar(  # the e-mails are handed over in the task
+        select(Notice.mailed_at).execution_options(populate_existing=True)) is not None)
     mail.drain()
     assert "Postbode Mail" in mailbox.text(mailbox.last(owner.email))
     customer = AuthActions(app.test_client(), app)
@@ -214,3 +213,75 @@ def test_withdrawing_without_a_reason_shows_the_error_at_the_field(app, db, peop
     done = staff.post(f"{path}/withdraw", {"reason": "Toch nog nodig"}, token_from=path)
     assert done.status_code == 302
     assert db.session.get(Announcement, ann.id).withdrawn_at is not None
+
+
+# --- English texts beside the Dutch (issue 14, point 5) ----------------------------------
+
+def _english_world(db):
+    """Rekencentrum Noord has no English text; Postbode Mail does, and its addition is
+    announced with an English reason."""
+    actor = Actor(label_override="test")
+    return announcements.announce(
+        "add", reason="Betere aflevering", reason_en="Better delivery", actor=actor,
+        effective_on=utcnow().date() + timedelta(days=40),
+        data=subprocessors.SubProcessorData(
+            "Postbode Mail", "Postbode Mail B.V.", "Verzenden van e-mail", ("email",), ("NL",),
+            activity_en="Sending e-mail"))
+
+
+def test_an_english_activity_is_shown_to_english_readers_and_dutch_otherwise(db, client,
+                                                                              people):
+    _english_world(db)
+    dutch = client.get("/subprocessors").get_data(as_text=True)
+    assert "Verzenden van e-mail" in dutch and "Sending e-mail" not in dutch
+    assert "Reden: Betere aflevering" in dutch and "Better delivery" not in dutch
+    client.set_cookie("lang", "en")
+    english = client.get("/subprocessors").get_data(as_text=True)
+    assert "Sending e-mail" in english and "Verzenden van e-mail" not in english
+    assert "Reason: Better delivery" in english
+    assert "<td data-label=\"What it does\">Servers</td>" in english  # no English: the Dutch
+
+
+def test_the_customers_page_shows_the_english_reason_to_english_readers(app, db, people):
+    owner, _admin = people
+    ann = _english_world(db)
+    db.session.add(Notice(organization_id=owner.organization_id, announcement_id=ann.id))
+    customer = AuthActions(app.test_client(), app)
+    customer.login_user(owner)
+    dutch = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert "Reden: Betere aflevering" in dutch and "Wat Postbode Mail doet: Verzenden" in dutch
+    customer.client.set_cookie("lang", "en")
+    english = customer.client.get("/agreement/subprocessors").get_data(as_text=True)
+    assert "Reason: Better delivery" in english
+    assert "What Postbode Mail does: Sending e-mail." in english
+    assert "<td data-label=\"What it does\">Sending e-mail</td>" in english
+
+
+def test_the_register_json_carries_the_english_activity(db, client, people):
+    _english_world(db)
+    entries = {e["name"]: e for e in client.get("/subprocessors.json").json["subprocessors"]}
+    assert entries["Postbode Mail"]["activity"] == "Verzenden van e-mail"  # unchanged
+    assert entries["Postbode Mail"]["activity_en"] == "Sending e-mail"
+    assert entries["Rekencentrum Noord"]["activity_en"] is None
+    rows = client.get("/subprocessors.csv").get_data(as_text=True).splitlines()
+    assert rows[0].split(",")[:3] == ["name", "legal_entity", "activity"]
+    assert rows[0].endswith(",pending_changes,activity_en")
+    assert next(r for r in rows if r.startswith("Postbode Mail,")).endswith(",Sending e-mail")
+
+
+def test_staff_withdraw_with_an_english_reason_too(app, db, people):
+    _owner, admin = people
+    ann = _english_world(db)
+    staff = AuthActions(app.test_client(), app)
+    staff.login_user(admin)
+    path = f"/staff/announcements/{ann.id}"
+    page = staff.client.get(path).get_data(as_text=True)
+    assert 'name="reason_en"' in page and "Reden in het Engels" in page  # as written
+    staff.post(f"{path}/withdraw", {"reason": "Toch niet nodig", "reason_en": "Not needed "
+                                    "after all"}, token_from=path)
+    ann = db.session.get(Announcement, ann.id)
+    assert (ann.withdrawal_reason, ann.withdrawal_reason_en) == (
+        "Toch niet nodig", "Not needed after all")
+    feed = app.test_client().get("/subprocessors/feed.atom").get_data(as_text=True)
+    assert "Ingetrokken: Toch niet nodig Withdrawn: Not needed after all" in feed
+    assert "Reden: Betere aflevering Reason: Better delivery" in feed

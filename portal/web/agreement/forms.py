@@ -27,6 +27,12 @@ class ContactField(StringField):
         self.summary_label = summary_label
 
 
+AUTHORITY_CHOICES = [
+    SelectChoice("director", _l("Director, authorised to represent the organization according "
+                                "to the Trade Register (KvK)")),
+    SelectChoice("proxy", _l("Holds a power of attorney from an authorised director"))]
+
+
 def choices_form(template, answers: dict | None = None, fresh: bool = False) -> FlaskForm:
     """A form for the agreement version's ``template`` (its Bijlage 1 groups); prefilled with
     ``answers`` (services.agreements.answers) unless the request posted data (or ``fresh``).
@@ -83,12 +89,14 @@ def _answer_fields() -> dict:
                                        description=_l("For example Director or Managing "
                                                       "partner.")),
         signatory_authority=RadioField(
-            _l("Why may this person sign?"),
-            choices=[SelectChoice("director", _l(
-                         "Director, authorised to represent the organization according to the "
-                         "Trade Register (KvK)")),
-                     SelectChoice("proxy", _l(
-                         "Holds a power of attorney from an authorised director"))],
+            _l("Why may this person sign?"), choices=AUTHORITY_CHOICES,
+            validators=[Optional()]),
+        second_name=StringField(_l("Name of the second signatory"),
+                                validators=[Length(max=200)], render_kw={"autocomplete": "off"}),
+        second_function=StringField(_l("Job title"), validators=[Length(max=200)],
+                                    description=_l("For example Data protection officer.")),
+        second_authority=RadioField(
+            _l("Why may this person sign?"), choices=AUTHORITY_CHOICES,
             validators=[Optional()]),
     )
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.models import Permission
 from portal.services import (
     ServiceError,
     agreements,
@@ -47,7 +48,7 @@ def edit_choices():
     template = agreements.current_template()
     doc_template = template.document_template
     latest = agreements.latest_revision(org)
-    if not current_user.is_owner:
+    if not current_user.can(Permission.EDIT_CHOICES):
         if request.method == "POST":
             abort(403)
         return render_template("agreement/choices_readonly.html", latest=latest)

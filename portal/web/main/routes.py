@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.services import accounts, monitoring, overview
+from portal.services import accounts, guided_start, monitoring, overview
 from portal.web.context import current_actor
 from portal.web.forms import ActionForm
 from portal.web.guards import login_required
@@ -21,8 +21,10 @@ def dashboard():
     if current_user.is_staff:
         return render_template("main/staff_dashboard.html", stats=overview.staff_overview(),
                                alerts=monitoring.open_alerts(), ack_form=ActionForm())
-    return render_template("main/dashboard.html", overview=overview.customer_overview(
-        current_user.organization))
+    org = current_user.organization
+    summary = overview.customer_overview(org)
+    return render_template("main/dashboard.html", overview=summary,
+                           progress=guided_start.progress(org, summary))
 
 
 @bp.get("/lang/<code>")

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import Invitation, User
+from portal.models import Invitation, Permission, User
 from portal.services import access_list, audit, invitations, users
 from portal.web import memberships
 from portal.web.context import current_actor
-from portal.web.forms import ActionForm, AuditFilterForm
-from portal.web.guards import customer_required, owner_required
-from portal.web.organization.forms import InviteForm, RoleForm
+from portal.web.forms import ActionForm, AuditFilterForm, RolesForm
+from portal.web.guards import customer_required, permission_required
+from portal.web.organization.forms import InviteForm
 from portal.web.responses import csv_response, paginate
 
 bp = Blueprint("organization", __name__, url_prefix="/organization")
@@ -31,13 +31,14 @@ def overview():
     return render_template(
         "organization/overview.html", org=org, members=users.members(org),
         review_due=access_list.due_on(org), review_overdue=access_list.is_due(org),
-        invitations=invitations.list_for(org) if current_user.is_owner else [],
-        role_form=RoleForm(), action_form=ActionForm(),
+        invitations=invitations.list_for(org) if current_user.can(Permission.MANAGE_USERS)
+        else [],
+        roles_form=RolesForm(), action_form=ActionForm(),
     )
 
 
 @bp.get("/access.csv")
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def access_csv():
     org = current_user.organization
     return csv_response(access_list.export_csv(org, current_actor()),
@@ -45,7 +46,7 @@ def access_csv():
 
 
 @bp.post("/access/review")
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def confirm_access_review():
     if ActionForm().validate_on_submit():
         access_list.confirm_review(current_user.organization, current_actor())
@@ -55,7 +56,7 @@ def confirm_access_review():
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def invite():
     form = InviteForm()
     if memberships.invite(current_user.organization, form):
@@ -64,28 +65,28 @@ def invite():
 
 
 @bp.post("/members/<int:user_id>/role")
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def change_role(user_id: int):
-    memberships.change_role(db.get_or_404(User, user_id), RoleForm())
+    memberships.change_role(db.get_or_404(User, user_id))
     return redirect(url_for("organization.overview"))
 
 
 @bp.post("/members/<int:user_id>/active")
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def set_active(user_id: int):
     memberships.set_active(db.get_or_404(User, user_id))
     return redirect(url_for("organization.overview"))
 
 
 @bp.post("/invitations/<int:invitation_id>/<action>")
-@owner_required
+@permission_required(Permission.MANAGE_USERS)
 def invitation_action(invitation_id: int, action: str):
     memberships.invitation_action(db.get_or_404(Invitation, invitation_id), action)
     return redirect(url_for("organization.overview"))
 
 
 @bp.get("/audit")
-@owner_required
+@permission_required(Permission.READ_AUDIT_LOG)
 def audit_log():
     form = AuditFilterForm(request.args)
     page = paginate(audit.events_query(form.filters(current_user.organization_id)))
@@ -93,7 +94,7 @@ def audit_log():
 
 
 @bp.get("/audit.csv")
-@owner_required
+@permission_required(Permission.READ_AUDIT_LOG)
 def audit_csv():
     org = current_user.organization
     filters = AuditFilterForm(request.args).filters(org.id)

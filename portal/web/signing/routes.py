@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.models import Permission, SignatureStep
 from portal.services import (
     ServiceError,
     integrity,
@@ -15,10 +16,11 @@ from portal.services import (
     preparation,
     signed_copies,
     signing,
+    signing_rounds,
 )
 from portal.web.context import current_actor, current_session
 from portal.web.forms import apply_error
-from portal.web.guards import customer_required, owner_required, recent_auth_required
+from portal.web.guards import customer_required, permission_required, recent_auth_required
 from portal.web.responses import pdf_response, signed_pdf_download
 from portal.web.signing.forms import SignForm, UploadForm
 
@@ -42,39 +44,49 @@ def _prepare():
 
 
 @bp.route("/sign", methods=["GET", "POST"])
-@owner_required
+@permission_required(Permission.SIGN)
 @recent_auth_required
 def sign():
     form = SignForm()
     if request.method == "GET":
         prepared = _prepare()
+        state = signing_rounds.of(prepared, preparation.frozen_of(prepared))
         form.prepared.data = prepared.public_id
-        form.name.data = prepared.signatory_name
-        form.function.data = prepared.signatory_function
-        return render_template("signing/sign.html", form=form, prepared=prepared,
-                               document_html=preparation.prepared_html(prepared, heading_level=3))
+        form.name.data = state.next.name if state.next else prepared.signatory_name
+        form.function.data = state.next.function if state.next else prepared.signatory_function
+        return _sign_page(form, prepared, state)
     prepared = _prepared_or_404(form.prepared.data or "")
     if form.validate_on_submit():
         confirmation = signing.Confirmation(form.name.data or "", form.function.data or "",
                                             bool(form.authority.data))
         try:
-            agreement = signing.sign(prepared, confirmation, current_user, current_session(),
-                                     current_actor())
+            result = signing.sign(prepared, confirmation, current_user, current_session(),
+                                  current_actor())
         except preparation.DocumentChanged as error:  # review the new version first
             flash(error.message, "warning")
             return redirect(url_for("signing.sign"))
         except ServiceError as error:
             apply_error(form, error)
         else:
+            if isinstance(result, SignatureStep):
+                flash(_("Signed. The next signatory has been asked to sign; Voxio countersigns "
+                        "after the last signature."), "success")
+                return redirect(url_for("signing.sign"))
             flash(_("Signed. Voxio countersigned at once; download the signed PDF here."),
                   "success")
-            return redirect(url_for("signing.signed_copy", number=agreement.number))
-    return render_template("signing/sign.html", form=form, prepared=prepared,
+            return redirect(url_for("signing.signed_copy", number=result.number))
+    return _sign_page(form, prepared, signing_rounds.of(prepared,
+                                                        preparation.frozen_of(prepared)))
+
+
+def _sign_page(form, prepared, state):
+    return render_template("signing/sign.html", form=form, prepared=prepared, state=state,
+                           mine=state.step_of(current_user),
                            document_html=preparation.prepared_html(prepared, heading_level=3))
 
 
 @bp.get("/prepared/<public_id>.pdf")
-@owner_required
+@permission_required(Permission.SIGN)
 def prepared_pdf(public_id: str):
     prepared = _prepared_or_404(public_id)
     return pdf_response(preparation.prepared_pdf(prepared),
@@ -83,12 +95,15 @@ def prepared_pdf(public_id: str):
 
 
 @bp.route("/sign/own", methods=["GET", "POST"])
-@owner_required
+@permission_required(Permission.SIGN)
 @recent_auth_required
 def sign_own():
     form = UploadForm()
     if request.method == "GET":
         prepared = _prepare()
+        if len(preparation.frozen_of(prepared).signatories) > 1:
+            flash(own_signature.several_signatories().message, "info")
+            return redirect(url_for("signing.sign"))
         form.prepared.data = prepared.public_id
         return render_template("signing/sign_own.html", form=form, prepared=prepared)
     prepared = _prepared_or_404(form.prepared.data or "")

@@ -1,7 +1,7 @@
 """Voxio staff: customers, their people and agreements, staff accounts, audit log, outbox."""
 
-# reviews adds its views to routes.bp when imported
-from portal.web.staff import reviews  # noqa: F401
+# reviews and notices add their views to routes.bp when imported
+from portal.web.staff import notices, reviews  # noqa: F401
 from portal.web.staff.routes import bp
 
 __all__ = ["bp"]

@@ -4,11 +4,11 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Regexp, ValidationError
+from wtforms import DateField, EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.models import Role
-from portal.web.forms import CUSTOMER_ROLE_CHOICES, STAFF_ROLE_CHOICES
+from portal.web.forms import STAFF_ROLE_CHOICES, roles_field
 
 _DUTCH_POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 
@@ -50,17 +50,22 @@ class NewOrganizationForm(OrganizationForm):
                                          Length(max=254)])
 
 
-class InviteCustomerUserForm(FlaskForm):
+class _InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[InputRequired(),
                        Email(check_deliverability=False), Length(max=254)])
-    role = SelectField(_l("Role"), choices=CUSTOMER_ROLE_CHOICES,
-                       default=Role.CUSTOMER_OWNER.value)
 
 
-class InviteStaffForm(InviteCustomerUserForm):
+class InviteCustomerUserForm(_InviteForm):
+    roles = roles_field()
+
+
+class InviteStaffForm(_InviteForm):
     role = SelectField(_l("Role"), choices=STAFF_ROLE_CHOICES, default=Role.STAFF.value)
 
 
-class RoleChangeForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=CUSTOMER_ROLE_CHOICES + STAFF_ROLE_CHOICES)
+class SignByForm(FlaskForm):
+    sign_by = DateField(_l("Date to sign by"), validators=[Optional()],
+                        description=_l("The customer sees it on its start page and is reminded "
+                                       "by e-mail until it has signed. Leave empty for no "
+                                       "date."))

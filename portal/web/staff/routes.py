@@ -10,8 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from portal.extensions import db
 from portal.models import Invitation, Organization, OutboxMessage, StaffAlert, User
@@ -23,6 +23,7 @@ from portal.services import (
     invitations,
     monitoring,
     organizations,
+    sign_reminders,
     signed_copies,
     users,
     versions,
@@ -33,6 +34,8 @@ from portal.web.context import current_actor
 from portal.web.forms import (
     ActionForm,
     AuditFilterForm,
+    RolesForm,
+    StaffRoleForm,
     apply_error,
     merge_into,
     taken_over_message,
@@ -44,7 +47,7 @@ from portal.web.staff.forms import (
     InviteStaffForm,
     NewOrganizationForm,
     OrganizationForm,
-    RoleChangeForm,
+    SignByForm,
 )
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -74,6 +77,7 @@ def customers():
     page = paginate(organizations.search(term, flag), per_page=25)
     ids = [org.id for org in page.items]
     return render_template("staff/customers.html", page=page, q=term, flag=flag,
+                           overdue=sign_reminders.overdue_among(ids),
                            user_counts=organizations.user_counts(page.items),
                            latest=agreements.latest_by_organization(ids),
                            signed=signed_copies.current_by_organization(ids))
@@ -102,17 +106,39 @@ def customer(org_id: int):
     return _customer_page(org, InviteCustomerUserForm())
 
 
-def _customer_page(org: Organization, invite_form, status: int = 200):
+def _customer_page(org: Organization, invite_form, status: int = 200, sign_by_form=None):
     events = db.session.scalars(
         audit.events_query(audit.EventFilter(organization_id=org.id)).limit(10))
     revs = agreements.revisions(org)
     return render_template(
         "staff/customer.html", org=org, members=users.members(org),
         invitations=invitations.list_for(org), events=list(events),
-        invite_form=invite_form, action_form=ActionForm(), role_form=RoleChangeForm(),
+        invite_form=invite_form, action_form=ActionForm(), roles_form=RolesForm(),
         revisions=revs, changes=agreements.changes_by_number(revs),
         signed=signed_copies.agreements_of(org),
+        sign_by_form=sign_by_form or SignByForm(formdata=None, sign_by=org.sign_by),
+        overdue=bool(sign_reminders.overdue_among([org.id])),
     ), status
+
+
+@bp.post("/customers/<int:org_id>/sign-by")
+def set_sign_by(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = SignByForm()
+    if form.validate_on_submit():
+        try:
+            changed = sign_reminders.set_sign_by(org, form.sign_by.data, current_actor())
+        except ServiceError as error:
+            apply_error(form, error)
+        else:
+            if changed and org.sign_by:
+                flash(_("The customer is asked to sign by %(date)s and reminded by e-mail "
+                        "until it has signed.", date=format_date(org.sign_by, "long")),
+                      "success")
+            elif changed:
+                flash(_("The date to sign by has been removed; reminders stop."), "success")
+            return redirect(url_for("staff.customer", org_id=org.id, _anchor="sign-by"))
+    return _customer_page(org, InviteCustomerUserForm(formdata=None), 422, sign_by_form=form)
 
 
 @bp.get("/customers/<int:org_id>/signed/<int:number>/download")
@@ -187,7 +213,7 @@ def staff_users():
         return redirect(url_for("staff.staff_users"))
     return render_template("staff/staff_users.html", members=users.staff_users(),
                            invitations=invitations.list_for(None), form=form,
-                           action_form=ActionForm(), role_form=RoleChangeForm())
+                           action_form=ActionForm(), role_form=StaffRoleForm())
 
 
 def _back_to(user: User | Invitation):
@@ -199,7 +225,7 @@ def _back_to(user: User | Invitation):
 @bp.post("/users/<int:user_id>/role")
 def change_role(user_id: int):
     target = db.get_or_404(User, user_id)
-    memberships.change_role(target, RoleChangeForm())
+    memberships.change_role(target)
     return _back_to(target)
 
 

@@ -1,12 +1,15 @@
 """The sub-processor blueprint, and its public pages: the register (art. 5.1), CSV, JSON and an
-Atom feed of changes. customer.py, staff.py and objections.py add the other views to it."""
+Atom feed of changes. customer.py, staff.py, objections.py and subscriptions.py add the other
+views to it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
 from portal.services import announcements, subprocessor_exports, subprocessors
+from portal.web.locale import current_locale
 from portal.web.responses import download
+from portal.web.subprocessors.forms import SubscribeForm
 
 bp = Blueprint("subprocessors", __name__)
 
@@ -14,11 +17,20 @@ bp = Blueprint("subprocessors", __name__)
 
 @bp.get("/subprocessors")
 def register():
+    return register_page()
+
+
+def register_page(subscribe_form: SubscribeForm | None = None) -> str:
+    """The public register with its subscription form (``subscribe_form``: one sent with
+    errors, shown again)."""
+    if subscribe_form is None:
+        subscribe_form = SubscribeForm(formdata=None, locale=current_locale())
     items = subprocessors.register()
     return render_template("subprocessors/register.html", items=items,
                            services=subprocessors.service_items(),
                            upcoming=announcements.open_announcements(),
-                           countries=subprocessors.countries(items))
+                           countries=subprocessors.countries(items),
+                           subscribe_form=subscribe_form)
 
 
 @bp.get("/subprocessors.<fmt>")

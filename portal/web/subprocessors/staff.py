@@ -10,10 +10,12 @@ from wtforms.fields.choices import SelectChoice
 from portal.models import ObjectionStatus, SubProcessorStatus
 from portal.services import (
     ServiceError,
+    announcement_preview,
     announcements,
     notifications,
     objections,
     subprocessors,
+    subscriptions,
 )
 from portal.web.context import current_actor
 from portal.web.forms import apply_error
@@ -28,41 +30,70 @@ def staff_register():
     return render_template("subprocessors/staff_register.html", items=subprocessors.register(),
                            services=subprocessors.service_items(),
                            announcements=announcements.announcements(limit=100),
-                           open_counts=objections.open_counts())
+                           open_counts=objections.open_counts(),
+                           subscribers=subscriptions.subscriber_count())
 
 
 @bp.route("/staff/subprocessors/announce", methods=["GET", "POST"])
 @staff_required
 def announce():
+    """The form, then (from its preview) the change announced: checked again, sent."""
     form = AnnounceForm()
-    current = subprocessors.register()
-    form.subprocessor.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(sp.id, sp.name) for sp in current if sp.status == SubProcessorStatus.ACTIVE]
-    form.services.choices = [SelectChoice(key, name)
-                             for key, name in subprocessors.service_names().items()]
+    current = _fill_choices(form)
     if request.method == "GET":
         form.effective_on.data = announcements.earliest_effective()
     if form.validate_on_submit():
-        target = next((sp for sp in current if sp.id == form.subprocessor.data), None)
-        data = subprocessors.SubProcessorData(
-            name=form.name.data or "", legal_entity=form.legal_entity.data or "",
-            activity=form.activity.data or "", services=tuple(form.services.data or ()),
-            countries=subprocessors.parse_countries(form.countries.data or ""),
-            transfer_basis=form.transfer_basis.data or "")
         try:
-            ann = announcements.announce(
-                form.kind.data, reason=form.reason.data or "",
-                effective_on=form.effective_on.data, actor=current_actor(),
-                subprocessor=target, data=data,
-                new_countries=subprocessors.parse_countries(form.new_countries.data or ""),
-                new_transfer_basis=form.new_transfer_basis.data or "")
+            ann = announcements.announce(form.kind.data, actor=current_actor(),
+                                         **_change(form, current))
         except ServiceError as error:
             apply_error(form, error)
         else:
             flash(_("Announced. Affected customers get a notice and an e-mail; this runs in "
                     "the background."), "success")
             return redirect(url_for("subprocessors.announcement", announcement_id=ann.id))
-    return render_template("subprocessors/announce.html", form=form)
+    return render_template("subprocessors/announce.html", form=form, preview=None)
+
+
+@bp.post("/staff/subprocessors/announce/preview")
+@staff_required
+def preview_announcement():
+    """Whom the change would reach and what they would read; stores nothing."""
+    form = AnnounceForm()
+    current = _fill_choices(form)
+    preview = None
+    if form.validate_on_submit():
+        try:
+            preview = announcement_preview.preview(form.kind.data, **_change(form, current))
+        except ServiceError as error:
+            apply_error(form, error)
+    return render_template("subprocessors/announce.html", form=form, preview=preview)
+
+
+def _fill_choices(form: AnnounceForm) -> list:
+    """Give the form the register's choices; returns the register."""
+    current = subprocessors.register()
+    form.subprocessor.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(sp.id, sp.name) for sp in current if sp.status == SubProcessorStatus.ACTIVE]
+    form.services.choices = [SelectChoice(key, name)
+                             for key, name in subprocessors.service_names().items()]
+    return current
+
+
+def _change(form: AnnounceForm, current: list) -> dict:
+    """The form's change as the arguments of announcements.announce (and of its preview)."""
+    return dict(
+        reason=form.reason.data or "", reason_en=form.reason_en.data or "",
+        effective_on=form.effective_on.data,
+        subprocessor=next((sp for sp in current if sp.id == form.subprocessor.data), None),
+        data=subprocessors.SubProcessorData(
+            name=form.name.data or "", legal_entity=form.legal_entity.data or "",
+            activity=form.activity.data or "", activity_en=form.activity_en.data or "",
+            services=tuple(form.services.data or ()),
+            countries=subprocessors.parse_countries(form.countries.data or ""),
+            transfer_basis=form.transfer_basis.data or ""),
+        new_countries=subprocessors.parse_countries(form.new_countries.data or ""),
+        new_transfer_basis=form.new_transfer_basis.data or "")
 
 
 @bp.get("/staff/announcements/<int:announcement_id>")
@@ -84,6 +115,7 @@ def announcement_page(ann, status: str = "", failed: tuple[int, FlaskForm] | Non
     return render_template("subprocessors/announcement.html", ann=ann, status=status, items=items,
                            notified=notifications.notice_count(ann),
                            all_count=len(objections.for_announcement(ann)), forms=forms,
+                           timelines={o.id: objections.timeline(o) for o in items},
                            withdraw_form=withdraw_form or WithdrawForm(formdata=None))
 
 
@@ -94,7 +126,8 @@ def withdraw(announcement_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            announcements.withdraw(ann, form.reason.data or "", current_actor())
+            announcements.withdraw(ann, form.reason.data or "", current_actor(),
+                                   reason_en=form.reason_en.data or "")
         except ServiceError as error:
             apply_error(form, error)
         else:
