@@ -28,6 +28,7 @@ from portal.services import (
     sign_reminders,
     signing_rounds,
     storage,
+    subscriptions,
     trust,
     twofactor,
     verification,
@@ -241,6 +242,12 @@ def tasks_worker(workers: int) -> None:
 
 
 subprocessors_group = AppGroup("subprocessors", help="The sub-processor register.")
+
+
+@subprocessors_group.command("clean-subscriptions")
+def clean_subscriptions() -> None:
+    """Remove register subscriptions never confirmed in time or ended a while ago."""
+    click.echo(f"removed {subscriptions.remove_stale()}")
 
 
 @subprocessors_group.command("apply-due")

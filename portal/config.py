@@ -87,6 +87,7 @@ def load(environ: Mapping[str, str] | None = None) -> dict:
         # factory derives RATELIMIT_STORAGE_URI from these).
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "20 per minute;200 per hour",
+        "SUBSCRIBE_RATE_LIMIT": env.get("SUBSCRIBE_RATE_LIMIT") or "10 per minute;60 per hour",
         "LOGIN_BACKOFF_FREE_ATTEMPTS": 5,
         "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
         "INVITATION_DAYS": 7,

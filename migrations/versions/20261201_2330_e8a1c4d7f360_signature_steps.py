@@ -42,9 +42,12 @@ def upgrade():
         sa.ForeignKeyConstraint(['prepared_id'], ['prepared_documents.id'], ),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('prepared_id', 'position'),
-        sa.UniqueConstraint('prepared_id', 'user_id'),
     )
+    for name, column in (('uq_signature_steps_open_position', 'position'),
+                         ('uq_signature_steps_open_user', 'user_id')):
+        op.create_index(name, 'signature_steps', ['prepared_id', column], unique=True,
+                        sqlite_where=sa.text('ended_at IS NULL'),
+                        postgresql_where=sa.text('ended_at IS NULL'))
     with op.batch_alter_table('signature_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_signature_steps_organization_id'),
                               ['organization_id'], unique=False)
@@ -53,6 +56,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('uq_signature_steps_open_user', table_name='signature_steps')
+    op.drop_index('uq_signature_steps_open_position', table_name='signature_steps')
     with op.batch_alter_table('signature_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signature_steps_prepared_id'))
         batch_op.drop_index(batch_op.f('ix_signature_steps_organization_id'))

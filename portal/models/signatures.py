@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.accounts import Organization, User
@@ -166,9 +176,12 @@ class SignatureStep(Base, OrgOwned):
 
     __tablename__ = "signature_steps"
     __table_args__ = (
-        # the arbiters of a race: one first signature per document, one signature per person
-        UniqueConstraint("prepared_id", "position"),
-        UniqueConstraint("prepared_id", "user_id"),
+        # the arbiters of a race, within the open round (an ended one may be signed anew):
+        # one signature per place, one signature per person
+        Index("uq_signature_steps_open_position", "prepared_id", "position", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index("uq_signature_steps_open_user", "prepared_id", "user_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

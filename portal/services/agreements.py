@@ -47,6 +47,7 @@ from portal.services import (
     require,
     signing_rounds,
 )
+from portal.services.accounts import normalise_email
 from portal.services.choice_rules import OTHER_MAX, problems  # noqa: F401 (used elsewhere)
 from portal.services.context import Actor
 
@@ -126,9 +127,10 @@ def answers(choices: Choices) -> dict:
         signatory_function=choices.signatory.function,
         signatory_authority=choices.signatory.authority, disposition=choices.disposition,
     )
+    data.update(signatory_email=choices.signatory.email)
     for second in choices.co_signatories[:1]:
         data.update(second_name=second.name, second_function=second.function,
-                    second_authority=second.authority)
+                    second_authority=second.authority, second_email=second.email)
     return data
 
 
@@ -145,11 +147,12 @@ def choices_from(answers: Mapping, template: Template) -> Choices:
         breach_contact=Contact(text("contact_name"), text("contact_email"),
                                text("contact_phone")),
         signatory=Signatory(text("signatory_name"), text("signatory_function"),
-                            text("signatory_authority")),
+                            text("signatory_authority"), text("signatory_email")),
         disposition=text("disposition"),
         co_signatories=tuple(s for s in (Signatory(
-            text("second_name"), text("second_function"), text("second_authority")),)
-            if any(v.strip() for v in (s.name, s.function, s.authority))),
+            text("second_name"), text("second_function"), text("second_authority"),
+            text("second_email")),)
+            if any(v.strip() for v in (s.name, s.function, s.authority, s.email))),
     )
 
 
@@ -302,8 +305,8 @@ def _clean(choices: Choices) -> Choices:
 
 
 def _trimmed(signatory: Signatory) -> Signatory:
-    return Signatory(*(v.strip() for v in (signatory.name, signatory.function,
-                                           signatory.authority)))
+    return Signatory(signatory.name.strip(), signatory.function.strip(),
+                     signatory.authority.strip(), normalise_email(signatory.email))
 
 
 # --- the document --------------------------------------------------------------

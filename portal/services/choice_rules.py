@@ -72,6 +72,15 @@ def problems(template: AgreementTemplate, choices: Choices) -> list[tuple[str, s
             found.append(("second_name", _("The second signatory must be someone else.")))
         else:
             found += _signatory_problems(second, "second")
+        # each signs in their own place, with their own account
+        for person, prefix in ((signatory, "signatory"), (second, "second")):
+            if not _valid_email(person.email):
+                found.append((f"{prefix}_email", _(
+                    "With two signatories, enter the e-mail address of each one's account in "
+                    "this portal: only that account can sign in their place.")))
+        if signatory.email and signatory.email.strip().lower() == \
+                second.email.strip().lower():
+            found.append(("second_email", _("The second signatory must be someone else.")))
     if choices.disposition not in DISPOSITIONS:
         found.append(("disposition", _("Choose what happens to the data at the end.")))
     typed = {f"other_{group.key}": choices.other_text(group.key) for group in doc.groups}

@@ -5,7 +5,8 @@ contacts) and the art. 7.3 contact of the latest choices, who may have no accoun
 address once. Each recipient is a :class:`~portal.models.Delivery`: queued, then accepted by
 the mail server (``sent``) or ``failed``; later ``seen`` (opened in the portal) and
 ``acknowledged``. A task hands the queued ones over one at a time and records each outcome at
-once, so a retried or repeated task never mails anyone twice and staff watch a large run go.
+once, so a retried or repeated task mails nobody twice (only a crash between the mail server's
+"accepted" and that record can repeat a message: at least once) and staff watch a run go.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -163,13 +164,19 @@ def retry_failed(kind: NoticeKind, ref_id: int, actor: Actor) -> int:
     return len(ids)
 
 
+def _theirs(user: User):
+    """SQL: the person's own deliveries, by account (the address may have changed since)."""
+    return or_(Delivery.user_id == user.id,
+               and_(Delivery.user_id.is_(None), Delivery.email == user.email))
+
+
 def mark_seen(kind: NoticeKind, ref_ids: Iterable[int], user: User) -> None:
     """The person opened these notices in the portal (first time only)."""
     ref_ids = list(ref_ids)
     if not ref_ids:
         return
     result = db.session.execute(update(Delivery).where(
-        Delivery.kind == kind, Delivery.ref_id.in_(ref_ids), Delivery.email == user.email,
+        Delivery.kind == kind, Delivery.ref_id.in_(ref_ids), _theirs(user),
         Delivery.organization_id == user.organization_id, Delivery.seen_at.is_(None))
         .values(seen_at=utcnow()))
     if result.rowcount:
@@ -179,14 +186,14 @@ def mark_seen(kind: NoticeKind, ref_ids: Iterable[int], user: User) -> None:
 def for_person(kind: NoticeKind, ref_ids: Iterable[int], user: User) -> dict[int, Delivery]:
     """The person's own deliveries of these notices, by what they are about."""
     return {d.ref_id: d for d in db.session.scalars(select(Delivery).where(
-        Delivery.kind == kind, Delivery.ref_id.in_(list(ref_ids)), Delivery.email == user.email,
+        Delivery.kind == kind, Delivery.ref_id.in_(list(ref_ids)), _theirs(user),
         Delivery.organization_id == user.organization_id))}
 
 
 def acknowledge(kind: NoticeKind, ref_id: int, user: User, actor: Actor) -> bool:
     """The person confirms they read the notice; False when they were not sent it."""
     delivery = db.session.scalar(select(Delivery).where(
-        Delivery.kind == kind, Delivery.ref_id == ref_id, Delivery.email == user.email,
+        Delivery.kind == kind, Delivery.ref_id == ref_id, _theirs(user),
         Delivery.organization_id == user.organization_id))
     if delivery is None:
         return False

@@ -119,8 +119,8 @@ def set_status(objection: Objection, status: str, actor: Actor, *, resolution: s
     org = objection.organization
     for owner in users.holding(org, Permission.RECEIVE_NOTICES):
         mail.send("objection_status", owner.email,
-                  _("Your objection to a sub-processor change: %(status)s",
-                    status=status_label(status)),
+                  _l("Your objection to a sub-processor change: %(status)s",
+                     status=OBJECTION_STATUS_LABELS[status]),  # in the reader's language
                   locale=owner.locale, objection=objection, organization=org, name=owner.name)
     db.session.commit()
     return objection

@@ -152,7 +152,8 @@ def freeze(org: Organization, rev: ChoiceRevision, public_id: str, now: datetime
         customer_number=org.customer_number,
         verify_url=mail.link("verify.status", public_id=public_id),
         created=now,
-        signatory=Signatory(signatory.name, signatory.function, signatory.authority),
+        signatory=Signatory(signatory.name, signatory.function, signatory.authority,
+                            signatory.email),
         co_signatories=tuple(rev.choices.co_signatories),
         provider=current_app.config["PKI_ORGANIZATION"],
         subprocessors=tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cryptography import x509
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from portal.models import (
     Organization,
     Permission,
     PreparedDocument,
+    SignatureStep,
     SignedAgreement,
     SigningMethod,
     User,
@@ -90,17 +91,26 @@ def record(prepared: PreparedDocument, signed: bytes, *, method: SigningMethod, 
 def _notify_signed(agreement: SignedAgreement, org: Organization,
                    offline_until: datetime | None) -> None:
     recipients = {u.email: u for u in users.holding(org, Permission.RECEIVE_NOTICES)}
-    if agreement.signed_by is not None:
-        recipients.setdefault(agreement.signed_by.email, agreement.signed_by)
-    subject = _("Your data processing agreement with Voxio is signed")
+    signers = [step.user for step in signers_before(agreement)]
+    for user in (*signers, agreement.signed_by):  # every signatory hears it is concluded
+        if user is not None and user.active:
+            recipients.setdefault(user.email, user)
+    subject = _l("Your data processing agreement with Voxio is signed")
     for email, user in recipients.items():
         mail.send("agreement_signed", email, subject, locale=getattr(user, "locale", None),
                   agreement=agreement, organization=org, name=user.name, staff=False,
                   offline_until=offline_until)
     for admin in users.active_staff_admins():
         mail.send("agreement_signed", admin.email,
-                  _("%(org)s signed the data processing agreement", org=org.name),
+                  _l("%(org)s signed the data processing agreement", org=org.name),
                   agreement=agreement, organization=org, name=admin.name, staff=True)
+
+
+def signers_before(agreement: SignedAgreement) -> list[SignatureStep]:
+    """With several signatories: those who signed before the last, in order."""
+    return list(db.session.scalars(select(SignatureStep).where(
+        SignatureStep.prepared_id == agreement.prepared_id,
+        SignatureStep.end_reason == "completed").order_by(SignatureStep.position)))
 
 
 def for_prepared(prepared: PreparedDocument) -> SignedAgreement | None:

@@ -1,10 +1,12 @@
 """The signing ceremony: the customer signs the prepared agreement, Voxio countersigns.
 
 All or nothing: render with the evidence page, sign as the customer (one-shot certificate,
-with a signature timestamp), countersign as Voxio with both signatures' validation data and a
-document timestamp (both end at PAdES B-LTA), check, store encrypted, record, commit. Any
+with a signature timestamp), countersign as Voxio with every signature's validation data and
+a document timestamp (all end at PAdES B-LTA), check, store encrypted, record, commit. Any
 failure rolls the transaction back and deletes what was written; a double submit of the same
 prepared document signs it exactly once (a unique constraint decides between racing requests).
+With several signatories (services.signing_rounds) each signs in turn, in their own place and
+with their own account; the seal follows the last.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.documents.contract import Signatory, pdf, signatures
-from portal.documents.contract.frozen import Evidence
+from portal.documents.contract.frozen import Evidence, FrozenDocument
 from portal.documents.pades import pki, validation
 from portal.documents.pades import signing as pades
 from portal.extensions import db
@@ -83,7 +85,8 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
         mine = state.step_of(user)
         if mine is not None:
             return mine  # a double submit of one turn
-        position = signing_rounds.check_turn(state, confirmation.name, confirmation.function)
+        position = signing_rounds.check_turn(state, user, confirmation.name,
+                                             confirmation.function)
         if not confirmation.authority_confirmed:
             raise ServiceErrors([("authority", _(
                 "Confirm that you may sign for your organization."))])
@@ -92,6 +95,10 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
         _check_confirmation(prepared, confirmation)
     try:
         return _ceremony(prepared, frozen, state, position, confirmation, user, session, actor)
+    except preparation.DocumentChanged:  # while this signature was made
+        if signing_rounds.cancel_open(prepared.organization, actor):
+            db.session.commit()
+        raise
     except (pades.SigningError, pdf.RenderError) as error:
         log.exception("signing %s failed", prepared.public_id)
         raise SigningFailed(_(
@@ -104,7 +111,8 @@ def sign(prepared: PreparedDocument, confirmation: Confirmation, user: User,
             "was signed. Voxio's staff have been alerted; please try again later.")) from error
 
 
-def _ceremony(prepared: PreparedDocument, frozen, state: signing_rounds.Round, position: int,
+def _ceremony(prepared: PreparedDocument, frozen: FrozenDocument, state: signing_rounds.Round,
+              position: int,
               confirmation: Confirmation, user: User, session: UserSession | None,
               actor: Actor) -> SignedAgreement | SignatureStep:
     org = prepared.organization
@@ -138,10 +146,13 @@ def _ceremony(prepared: PreparedDocument, frozen, state: signing_rounds.Round, p
         trust_roots=trust.trust_roots(), revocation=revocation,
         allow_fetching=trust.external_tsa(), compact=not trust.external_tsa(),
         position=position)
+    several = len(frozen.signatories) > 1
+    if several:
+        check_signable(prepared)  # nothing changed while it was signed
     if position < len(frozen.signatories):
         _check(signed, [customer.cert, *earlier, auth.tsa.cert], full=trust.external_tsa())
         return signing_rounds.record_step(
-            prepared, signed, position, Signatory(confirmation.name, confirmation.function),
+            state, signed, position, Signatory(confirmation.name, confirmation.function),
             user, session, actor, customer.cert, now)
     with trust.seal() as seal:
         # every customer signature's validation data goes into the seal's revision
@@ -150,13 +161,20 @@ def _ceremony(prepared: PreparedDocument, frozen, state: signing_rounds.Round, p
         seal_subject, seal_cert = seal.subject, pades.signer_chain(seal.signer)[0]
     _check(signed, [customer.cert, *earlier, seal_cert, auth.tsa.cert],
            full=trust.external_tsa() or not seal.ours)
-    people = [*state.steps, None]
-    signing_rounds.complete(prepared)
+    if several:
+        try:
+            signing_rounds.claim(state, now)
+        except signing_rounds.RoundEnded:
+            done = signed_copies.for_prepared(prepared)
+            if done is not None:
+                return done  # a double submit of the last signature: the first one won
+            raise
+        signing_rounds.complete(prepared)
     return signed_copies.record(
         prepared, signed, method=SigningMethod.PORTAL, user=user, actor=actor,
         signatory=Signatory(
-            ", ".join([s.name for s in people if s] + [confirmation.name])[:200],
-            "; ".join([s.function for s in people if s] + [confirmation.function])[:200]),
+            ", ".join([s.name for s in state.steps] + [confirmation.name])[:200],
+            "; ".join([s.function for s in state.steps] + [confirmation.function])[:200]),
         signer_subject=customer.cert.subject.rfc4514_string(), seal_subject=seal_subject,
         issued=customer.cert, now=now)
 

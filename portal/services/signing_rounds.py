@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography import x509
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.documents.contract import Signatory
@@ -34,7 +35,7 @@ from portal.models import (
     utcnow,
 )
 from portal.services import ServiceError, ServiceErrors, audit, mail, storage, trust, users
-from portal.services.context import Actor
+from portal.services.context import Actor, cli_actor
 
 COMPLETED, CANCELLED, EXPIRED = "completed", "cancelled", "expired"
 
@@ -74,33 +75,82 @@ def of(prepared: PreparedDocument, frozen: FrozenDocument) -> Round:
         .order_by(SignatureStep.position))))
 
 
-def check_turn(state: Round, name: str, function: str) -> int:
-    """The position the signatory named ``name`` signs in; refused out of turn."""
-    names = [s.name.strip() for s in state.signatories]
-    typed = name.strip()
-    if typed not in names:
-        raise ServiceErrors([("name", _(
-            "The agreement names %(names)s as signatories, in this order. Sign as one of them, "
-            "or change the signatories in your choices first.", names=", ".join(names)))])
-    position = names.index(typed) + 1
-    if position < state.position:
-        raise ServiceError(_("%(name)s has already signed.", name=typed))
-    if position > state.position:
+def check_turn(state: Round, user: User, name: str, function: str) -> int:
+    """The place ``user`` signs in: the one whose account address the choices give. Refused
+    for anyone else, and out of turn."""
+    emails = [s.email.strip().lower() for s in state.signatories]
+    if user.email not in emails:
         raise ServiceError(_(
-            "%(first)s signs first: the signatories sign in the order the agreement names "
-            "them. We have told them it is their turn.", first=state.next.name))
-    expected = state.signatories[position - 1].function.strip()
-    if function.strip() != expected:
-        raise ServiceErrors([("function", _(
+            "The agreement names %(names)s as signatories, and only their own accounts sign in "
+            "their place: yours is not one of them.",
+            names=", ".join(s.name for s in state.signatories)))
+    position = emails.index(user.email) + 1
+    if position > state.position:
+        raise ServiceError(_("%(first)s signs first: the signatories sign in the order the "
+                             "agreement names them.", first=state.next.name))
+    person = state.signatories[position - 1]
+    problems = []
+    if name.strip() != person.name.strip():
+        problems.append(("name", _("The agreement names you as %(name)s. Sign with that name, "
+                                   "or change it in your choices first.", name=person.name)))
+    if function.strip() != person.function.strip():
+        problems.append(("function", _(
             "The agreement gives the job title %(function)s. Enter it as written, or change it "
-            "in your choices first.", function=expected))])
+            "in your choices first.", function=person.function)))
+    if problems:
+        raise ServiceErrors(problems)
     return position
 
 
-def record_step(prepared: PreparedDocument, signed: bytes, position: int, signatory: Signatory,
-                user: User, session: UserSession | None, actor: Actor, cert,
-                now: datetime) -> SignatureStep:
+def next_account(state: Round) -> User | None:
+    """The account of whoever signs next, if it exists and may sign."""
+    if state.next is None:
+        return None
+    user = db.session.scalar(select(User).where(
+        User.organization_id == state.prepared.organization_id,
+        User.email == state.next.email.strip().lower()))
+    return user if user is not None and user.active and user.can(Permission.SIGN) else None
+
+
+class RoundEnded(ServiceError):
+    """The round moved on, lapsed or lost a signatory while this signature was made."""
+
+
+def claim(state: Round, now: datetime) -> None:
+    """Lock the round's open steps before recording a signature; refuse (and stop the round
+    where it can no longer finish) if it changed meanwhile, has lapsed, or someone who
+    signed has lost access or the signatory role."""
+    ids = list(db.session.scalars(select(SignatureStep.id).where(
+        SignatureStep.prepared_id == state.prepared.id, SignatureStep.ended_at.is_(None))
+        .order_by(SignatureStep.position).with_for_update()))
+    if ids != [s.id for s in state.steps]:
+        raise RoundEnded(_("Someone else signed in this place a moment ago; your signature "
+                           "was not placed. Reload the page to see whose turn it is."))
+    lapsed = state.expires_at is not None and state.expires_at <= now
+    gone = [s.name for s in state.steps if not (s.user.active and s.user.can(Permission.SIGN))]
+    if lapsed or gone:
+        org = state.prepared.organization
+        cancel_open(org, cli_actor("system"), reason=EXPIRED if lapsed else CANCELLED)
+        db.session.commit()
+        raise RoundEnded(_(
+            "The signatures so far have lapsed: not everyone signed within %(days)d days. "
+            "Signing starts again.", days=days().days) if lapsed else _(
+            "%(name)s no longer has access or the signatory role, so their signature no "
+            "longer counts. Signing starts again.", name=", ".join(gone)))
+
+
+def record_step(state: Round, signed: bytes, position: int, signatory: Signatory,
+                user: User, session: UserSession | None, actor: Actor,
+                cert: x509.Certificate, now: datetime) -> SignatureStep:
     """Keep the partly signed file for the next signatory and tell them; once per turn."""
+    prepared = state.prepared
+    try:
+        claim(state, now)
+    except RoundEnded:
+        mine = _open_step_of(prepared, user)
+        if mine is not None:
+            return mine  # a double submit: the first one signed
+        raise
     try:
         with storage.staged():
             key = storage.put(signed, "partial")
@@ -119,36 +169,43 @@ def record_step(prepared: PreparedDocument, signed: bytes, position: int, signat
                          organization=prepared.organization_id, obj=prepared,
                          details={"document": prepared.public_id, "position": position,
                                   "signatory": signatory.name})
-            _tell_next(prepared, of(prepared, _frozen(prepared)))
+            _tell_next(prepared, of(prepared, preparation_frozen(prepared)))
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        mine = db.session.scalar(select(SignatureStep).where(
-            SignatureStep.prepared_id == prepared.id, SignatureStep.user_id == user.id,
-            SignatureStep.ended_at.is_(None)))
+        mine = _open_step_of(prepared, user)
         if mine is not None:
             return mine  # a double submit: the first one signed
-        raise ServiceError(_("Someone else signed in this turn a moment ago; nothing of yours "
-                             "was signed. Reload the page to see whose turn it is.")) from None
+        raise RoundEnded(_("Someone else signed in this place a moment ago; your signature "
+                           "was not placed. Reload the page to see whose turn it is.")) from None
     return step
 
 
-def _frozen(prepared: PreparedDocument) -> FrozenDocument:
+def _open_step_of(prepared: PreparedDocument, user: User) -> SignatureStep | None:
+    return db.session.scalar(select(SignatureStep).where(
+        SignatureStep.prepared_id == prepared.id, SignatureStep.user_id == user.id,
+        SignatureStep.ended_at.is_(None)))
+
+
+def preparation_frozen(prepared: PreparedDocument) -> FrozenDocument:
+    """The frozen document (services.preparation.frozen_of, which imports this module)."""
     return FrozenDocument.from_json(prepared.content)
 
 
 def _tell_next(prepared: PreparedDocument, state: Round) -> None:
-    """E-mail the signatories who have not signed yet that it is someone's turn."""
+    """E-mail whoever signs next; if they have no account that may sign, the owners, who can
+    invite them."""
     if state.next is None:
         return
-    signed = {s.user_id for s in state.steps}
     org = prepared.organization
-    for person in users.holding(org, Permission.SIGN):
-        if person.id not in signed:
-            mail.send("signature_turn", person.email,
-                      _l("Your organization's data processing agreement awaits a signature"),
-                      locale=person.locale, name=person.name, organization=org,
-                      done=state.steps, next=state.next, expires_at=state.expires_at)
+    account = next_account(state)
+    people = [account] if account else users.holding(org, Permission.MANAGE_USERS)
+    for person in people:
+        mail.send("signature_turn", person.email,
+                  _l("Your organization's data processing agreement awaits a signature"),
+                  locale=person.locale, name=person.name, organization=org,
+                  done=state.steps, next=state.next, expires_at=state.expires_at,
+                  invite=account is None)
 
 
 def complete(prepared: PreparedDocument) -> None:
@@ -205,13 +262,20 @@ def expire_and_remind(actor: Actor, now: datetime | None = None) -> tuple[list[s
         prepared, org = first.prepared, first.prepared.organization
         if first.signed_at + days() <= now:
             cancel_open(org, actor, reason=EXPIRED)
+            db.session.commit()  # each customer on its own: one failure stops no other
             expired.append(org.customer_number)
             continue
-        state = of(prepared, _frozen(prepared))
+        state = of(prepared, preparation_frozen(prepared))
         last = state.steps[-1]
-        if (last.reminded_at or last.signed_at) + every <= now:
+        if (last.reminded_at or last.signed_at) + every > now:
+            continue
+        # claim this reminder: of two overlapping runs, one sends it
+        claimed = db.session.execute(update(SignatureStep).where(
+            SignatureStep.id == last.id, SignatureStep.ended_at.is_(None),
+            SignatureStep.reminded_at.is_(None) if last.reminded_at is None
+            else SignatureStep.reminded_at == last.reminded_at).values(reminded_at=now))
+        if claimed.rowcount == 1:
             _tell_next(prepared, state)
-            last.reminded_at = now
             reminded.append(org.customer_number)
-    db.session.commit()
+        db.session.commit()
     return expired, reminded

@@ -90,7 +90,6 @@ def subscribe(email: str, locale: str | None, actor: Actor, now: datetime | None
     email = normalise_email(email)
     cfg = current_app.config
     locale = locale if locale in cfg["LANGUAGES"] else cfg["BABEL_DEFAULT_LOCALE"]
-    _remove_stale(now)
     sub = db.session.scalar(select(RegisterSubscription)
                             .where(RegisterSubscription.email == email).with_for_update())
     if sub is None:
@@ -121,7 +120,8 @@ def subscribe(email: str, locale: str | None, actor: Actor, now: datetime | None
             mail.send("register_confirm", sub.email,
                       _l("Confirm your subscription to changes to Voxio's sub-processors"),
                       locale=locale, token=token, days=CONFIRM_DAYS)
-    audit.record("subscription.requested", actor=actor, obj=sub, details={"mailed": mailed})
+    if mailed:  # a repeat within minutes changes nothing and is not logged again
+        audit.record("subscription.requested", actor=actor, obj=sub, details={"mailed": True})
     db.session.commit()
 
 
@@ -185,7 +185,7 @@ def subscriber_count() -> int:
 
 def remove_stale(now: datetime | None = None) -> int:
     """Remove requests never confirmed in time and subscriptions ended ENDED_KEPT ago; the
-    number removed. (:func:`subscribe` does this too, in passing.)"""
+    number removed (``flask subprocessors clean-subscriptions``, daily)."""
     removed = _remove_stale(now or utcnow())
     db.session.commit()
     return removed

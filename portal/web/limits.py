@@ -1,5 +1,5 @@
-"""Rate limits per IP: one shared over the sign-in forms (and the public register's subscription
-form), one over verify uploads, one over the public timestamp server."""
+"""Rate limits per IP: one shared over the sign-in forms, one over the public register's
+subscription form, one over verify uploads, one over the public timestamp server."""
 
 from __future__ import annotations
 
@@ -17,13 +17,18 @@ from portal.database import storage_uri
 AUTH_ENDPOINTS = frozenset({
     "auth.login", "auth.second_factor", "auth.forgot_password", "auth.reset_password",
     "auth.accept_invitation", "auth.confirm",
-    # the public register's e-mail subscription: each request sends someone an e-mail
-    "subprocessors.subscribe", "subprocessors.confirm_subscription",
 })
 
 AUTH_LIMIT = ApplicationLimit(
     limit_provider=lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="auth",
     methods=["POST"], exempt_when=lambda: request.endpoint not in AUTH_ENDPOINTS)
+
+# Each subscription request e-mails someone: its own, stricter limit, so a busy office behind
+# one address cannot use up its colleagues' sign-in attempts (nor the reverse).
+SUBSCRIBE_LIMIT = ApplicationLimit(
+    limit_provider=lambda: current_app.config["SUBSCRIBE_RATE_LIMIT"], scope="subscribe",
+    methods=["POST"], exempt_when=lambda: request.endpoint not in (
+        "subprocessors.subscribe", "subprocessors.confirm_subscription"))
 
 # Uploads to the public verify page cost a validation each: limited the same way.
 VERIFY_LIMIT = ApplicationLimit(
@@ -36,7 +41,7 @@ TSA_LIMIT = ApplicationLimit(
     methods=["POST"], exempt_when=lambda: request.endpoint != "pki.timestamp")
 
 limiter = Limiter(key_func=get_remote_address,
-                  application_limits=[AUTH_LIMIT, VERIFY_LIMIT, TSA_LIMIT])
+                  application_limits=[AUTH_LIMIT, SUBSCRIBE_LIMIT, VERIFY_LIMIT, TSA_LIMIT])
 
 
 def storage_uri_for(config: Mapping) -> str:

@@ -122,12 +122,22 @@ def test_main_pages_have_no_serious_accessibility_violations(world, live_server,
                  "/organization/", "/organization/audit",
                  "/account/", "/account/password", "/account/two-factor", "/account/sessions"])
     context.close()
+    # the pages of the roles, notices and objection follow-up on a phone too
+    context = browser.new_context(bypass_csp=True, locale="nl-NL",
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    check(page, ["/subprocessors"])
+    _login(page, base, world["owner"])
+    check(page, ["/", "/organization/", "/organization/invite", "/agreement/choices",
+                 "/agreement/subprocessors", f"/agreement/objections/{world['objection']}"])
+    context.close()
     context = browser.new_context(bypass_csp=True, locale="nl-NL")
     page = context.new_page()
     _login(page, base, world["staff"], pyotp.TOTP(world["staff_totp"]).now())
     check(page, ["/", "/staff/customers", f"/staff/customers/{world['org']}",
                  "/staff/subprocessors", "/staff/subprocessors/announce",
-                 f"/staff/announcements/{world['ann']}", "/staff/audit", "/staff/staff-users"])
+                 f"/staff/announcements/{world['ann']}", "/staff/audit", "/staff/staff-users",
+                 f"/staff/notices/announcement/{world['ann']}", "/staff/customers?flag=overdue"])
     context.close()
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
 

@@ -34,8 +34,10 @@ def round_world(db, create_org, create_user, create_revision):
                                email="petra@twee.nl", name="Petra Jansen")
         dpo = create_user(org, (CustomerRole.PRIVACY_CONTACT, CustomerRole.SIGNATORY),
                           email="femke@twee.nl", name="Femke de Wit")
-        create_revision(org, co_signatories=(
-            Signatory("Femke de Wit", "Functionaris gegevensbescherming", "proxy"),))
+        create_revision(
+            org, signatory=Signatory("Petra Jansen", "Directeur", "director", "petra@twee.nl"),
+            co_signatories=(Signatory("Femke de Wit", "Functionaris gegevensbescherming",
+                                      "proxy", "femke@twee.nl"),))
         result.update(director=director.email, dpo=dpo.email)
         db.session.commit()
 

@@ -140,11 +140,16 @@ def test_only_the_unsubscribe_link_goes_without_a_csrf_token(db, client, mailbox
     assert not subscription(db, "lezer@example.nl").active
 
 
-def test_the_subscribe_form_is_rate_limited_per_ip(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, LOGIN_RATE_LIMIT="2 per minute")
+def test_the_subscribe_form_is_rate_limited_per_ip_apart_from_signing_in(database_url,
+                                                                          tmp_path):
+    app = make_app(database_url, tmp_path, SUBSCRIBE_RATE_LIMIT="2 per minute",
+                   LOGIN_RATE_LIMIT="2 per minute")
     visitor = app.test_client()
     codes = [subscribe(visitor, f"lezer{n}@example.nl").status_code for n in range(3)]
     assert codes == [302, 302, 429]
+    login = visitor.post("/login", data={"csrf_token": csrf_token(visitor, "/login"),
+                                         "email": "x@example.nl", "password": "fout"})
+    assert login.status_code != 429  # subscribing used none of the sign-in attempts
 
 
 def test_staff_see_how_many_people_follow_the_register(app, db, client, mailbox, create_staff):

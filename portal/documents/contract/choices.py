@@ -23,6 +23,9 @@ class Signatory:
     name: str = ""
     function: str = ""
     authority: str = ""  # "director" (registered with the KvK) or "proxy" (power of attorney)
+    # with several signatories: the address of each one's portal account, which alone may
+    # sign in that place (not printed in the agreement)
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class Choices:
         data["other"] = {g: self.other_text(g) for g in GROUP_KEYS}
         if not self.co_signatories:
             del data["co_signatories"]  # as choices were stored before there could be several
+        for person in (data["signatory"], *data.get("co_signatories", ())):
+            if not person["email"]:
+                del person["email"]
         return data
 
     @classmethod

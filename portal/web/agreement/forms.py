@@ -98,6 +98,12 @@ def _answer_fields() -> dict:
         second_authority=RadioField(
             _l("Why may this person sign?"), choices=AUTHORITY_CHOICES,
             validators=[Optional()]),
+        signatory_email=StringField(
+            _l("E-mail address of the first signatory's account"),
+            validators=[Length(max=254)], render_kw={"type": "email", "autocomplete": "off"}),
+        second_email=StringField(
+            _l("E-mail address of the second signatory's account"),
+            validators=[Length(max=254)], render_kw={"type": "email", "autocomplete": "off"}),
     )
 
 

@@ -82,6 +82,7 @@ def sign():
 def _sign_page(form, prepared, state):
     return render_template("signing/sign.html", form=form, prepared=prepared, state=state,
                            mine=state.step_of(current_user),
+                           next_account=signing_rounds.next_account(state),
                            document_html=preparation.prepared_html(prepared, heading_level=3))
 
 
@@ -137,7 +138,9 @@ def _agreement_or_404(number: int):
 @bp.get("/signed/<int:number>")
 @customer_required
 def signed_copy(number: int):
-    return render_template("signing/signed_copy.html", agreement=_agreement_or_404(number))
+    agreement = _agreement_or_404(number)
+    return render_template("signing/signed_copy.html", agreement=agreement,
+                           signers=signed_copies.signers_before(agreement))
 
 
 @bp.get("/signed/<int:number>/download")
