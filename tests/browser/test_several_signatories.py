@@ -77,7 +77,9 @@ def test_a_director_then_the_dpo_sign_in_order_in_the_browser(round_world, live_
 
     context, page = sign_as(round_world["dpo"], PHONE, "phone")
     page.wait_for_url(re.compile(rf"^{re.escape(base)}/agreement/signed/1$"))
-    expect(page.locator("main")).to_contain_text("Petra Jansen, Femke de Wit")
+    signers = page.locator("main ol li")  # each signatory, in order
+    expect(signers.nth(0)).to_contain_text("petra@twee.nl")
+    expect(signers.nth(1)).to_contain_text("femke@twee.nl")
     if violations := _axe(page):
         found["phone /agreement/signed/1"] = violations
     page.goto(f"{base}/agreement/signed/1/report")

@@ -92,7 +92,7 @@ def test_a_privacy_contact_adds_information_and_staff_see_it(db, auth, objected,
         "announcement": objected["ann"].id, "characters": len(note)})
     mail.drain()
     told = mailbox.last(objected["staff"].email)
-    assert "Mail B.V. vult zijn bezwaar aan" in told["Subject"]
+    assert "Mail B.V. vult het bezwaar aan" in told["Subject"]
     assert note in mailbox.text(told)
     staff = auth.another()
     staff.login_user(objected["staff"])
@@ -115,7 +115,7 @@ def test_a_privacy_contact_withdraws_an_objection_and_staff_are_told(
         "status": "resolved", "resolution": "withdrawn"})
     mail.drain()
     told = mailbox.last(objected["staff"].email)
-    assert "Mail B.V. trekt zijn bezwaar in" in told["Subject"]
+    assert "Mail B.V. trekt het bezwaar in" in told["Subject"]
     assert "afgehandeld als ingetrokken" in mailbox.text(told)
     again = f"/agreement/subprocessors/{objected['ann'].id}/object"
     assert "Bezwaar versturen" in auth.client.get(again).get_data(as_text=True)
