@@ -18,7 +18,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-translations: $(VENV)/.runtime
+# Compiled only when the catalogue changed, so two suites started side by side share it.
+MO := portal/translations/nl/LC_MESSAGES/messages.mo
+translations: $(MO)
+$(MO): portal/translations/nl/LC_MESSAGES/messages.po | $(VENV)/.runtime
 	$(BIN)/pybabel -q compile -d portal/translations
 
 ## Serve the portal with demo data on http://127.0.0.1:5000 (SQLite, local files).

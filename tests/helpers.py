@@ -24,7 +24,8 @@ from tests import factories
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", ""))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A Redis database of its own per suite, so two suites can run side by side (.ci/run).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
 
 
