@@ -121,10 +121,8 @@ def resend(kind: str, ref_id: int, ids: list[int]) -> int:
         return deliveries.send(ids, compose)
 
 
-deliveries.SENDERS[NoticeKind.ANNOUNCEMENT] = lambda ref_id, ids: resend(
-    NoticeKind.ANNOUNCEMENT.value, ref_id, ids)
-deliveries.SENDERS[NoticeKind.WITHDRAWAL] = lambda ref_id, ids: resend(
-    NoticeKind.WITHDRAWAL.value, ref_id, ids)
+for _kind in (NoticeKind.ANNOUNCEMENT, NoticeKind.WITHDRAWAL):
+    deliveries.SENDERS[_kind] = lambda ref_id, ids, kind=_kind: resend(kind.value, ref_id, ids)
 
 
 def subject(ann: Announcement) -> LazyString:
